@@ -1,0 +1,1 @@
+"""Nextstep: a Telegram operations assistant for sales teams on amoCRM / Kommo."""
