@@ -22,7 +22,9 @@ class CrmStatusError(CrmError):
         self.status = status
         self.detail = detail
         self.body = body
-        super().__init__(f"CRM answered {status}: {detail}" if detail else f"CRM answered {status}")
+        super().__init__(
+            f"CRM answered {status}: {detail}" if detail else f"CRM answered {status}"
+        )
 
 
 class CrmBadRequest(CrmStatusError):
@@ -67,3 +69,11 @@ class CrmServerError(CrmStatusError):
 
 class CrmAuthError(CrmError):
     """OAuth token exchange/refresh failed (bad code, revoked refresh token)."""
+
+
+class WebhookParseError(ValueError):
+    """A CRM webhook body could not be understood; `reason` says why, for a human."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

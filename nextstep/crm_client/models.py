@@ -241,3 +241,11 @@ class TaskPatch(_Model):
     text: str | None = None
     complete_till: datetime | None = None
     responsible_user_id: int | None = None
+
+
+class WebhookBatch(_Model):
+    """One webhook delivery: which account sent it and the changes it announces."""
+
+    account_id: int | None = None
+    subdomain: str | None = None
+    events: list[CrmEvent] = Field(default_factory=list)
