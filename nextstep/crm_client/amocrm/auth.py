@@ -144,6 +144,8 @@ class OAuthSession:
         try:
             body = await self._request_token(payload)
         except CrmStatusError as exc:
+            if exc.status >= 500 or exc.status == 429:
+                raise  # transient: the caller may try again later (we never do it blindly)
             raise CrmAuthError(
                 f"token request ({grant['grant_type']}) refused: {exc.status} {exc.detail}"
             ) from exc
