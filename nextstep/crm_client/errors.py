@@ -67,6 +67,10 @@ class CrmServerError(CrmStatusError):
     """5xx."""
 
 
+class CrmResponseError(CrmError):
+    """A success answer this client cannot read (not JSON, or an entity missing its id)."""
+
+
 class CrmAuthError(CrmError):
     """OAuth token exchange/refresh failed (bad code, revoked refresh token)."""
 

@@ -43,6 +43,7 @@ from nextstep.crm_client.errors import (
     CrmAuthError,
     CrmConnectionError,
     CrmError,
+    CrmResponseError,
     CrmTimeout,
 )
 from nextstep.crm_client.models import (
@@ -200,7 +201,10 @@ class AmoCrmClient:
                 status = response.status_code
                 log.debug("%s %s → %s", method, path, status)
                 if 200 <= status < 300:
-                    return response_body(response) if status != 204 else None
+                    body = response_body(response) if status != 204 else None
+                    if isinstance(body, str):
+                        raise CrmResponseError(f"{method} {path}: {status} without JSON: {body!r}")
+                    return body
                 if status == 401 and authorized and self._auth.can_refresh and not refreshed:
                     refreshed = True
                     attempt -= 1  # a refresh is not a failed attempt
@@ -263,7 +267,7 @@ class AmoCrmClient:
     async def get_account(self) -> Account:
         body = await self._request("GET", "/api/v4/account")
         if not isinstance(body, dict):
-            raise CrmError("the account endpoint answered without a JSON object")
+            raise CrmResponseError("the account endpoint answered without a JSON object")
         return mapping.account_from_json(body)
 
     async def list_users(self) -> list[User]:
@@ -425,7 +429,7 @@ class AmoCrmClient:
 def _first_id(body: Any, key: str) -> int:
     ids = mapping.created_ids(body, key)
     if not ids:
-        raise CrmError(f"the CRM answered a create without an id in _embedded.{key}")
+        raise CrmResponseError(f"the CRM answered a create without an id in _embedded.{key}")
     return ids[0]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from nextstep.crm_client.errors import CrmResponseError
 from nextstep.crm_client.models import (
     LOST_STATUS_ID,
     WON_STATUS_ID,
@@ -34,6 +36,21 @@ SOURCE_FIELD_CODES = frozenset({"SOURCE"})
 SOURCE_FIELD_NAMES = frozenset({"источник", "source"})
 
 JSON = dict[str, Any]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def checked(fn: Callable[P, R]) -> Callable[P, R]:
+    """A reader that meets an unexpected shape raises CrmResponseError, not KeyError."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CrmResponseError(f"{fn.__name__}: unexpected shape ({exc!r})") from exc
+
+    return wrapper
 
 
 # --- small converters ------------------------------------------------------------------------
@@ -77,6 +94,7 @@ def _embedded(body: Any, key: str) -> list[JSON]:
 # --- reads -----------------------------------------------------------------------------------
 
 
+@checked
 def account_from_json(data: JSON) -> Account:
     return Account(
         id=int(data["id"]),
@@ -87,6 +105,7 @@ def account_from_json(data: JSON) -> Account:
     )
 
 
+@checked
 def user_from_json(data: JSON) -> User:
     rights = data.get("rights") or {}
     return User(
@@ -111,6 +130,7 @@ def stage_kind(status: JSON) -> StageKind:
     return StageKind.WORKING
 
 
+@checked
 def pipeline_from_json(data: JSON) -> Pipeline:
     pipeline_id = int(data["id"])
     stages = tuple(
@@ -132,6 +152,7 @@ def pipeline_from_json(data: JSON) -> Pipeline:
     )
 
 
+@checked
 def loss_reason_from_json(data: JSON) -> LossReason:
     return LossReason(
         id=int(data["id"]), name=str(data.get("name") or ""), sort=opt_int(data.get("sort")) or 0
@@ -170,6 +191,7 @@ def deal_source(fields: Sequence[CustomFieldValue]) -> str | None:
     return None
 
 
+@checked
 def deal_from_json(data: JSON) -> Deal:
     fields = custom_fields_from_json(data.get("custom_fields_values"))
     embedded = data.get("_embedded") or {}
@@ -204,6 +226,7 @@ def task_result_text(result: Any) -> str | None:
     return None
 
 
+@checked
 def task_from_json(data: JSON) -> Task:
     return Task(
         id=int(data["id"]),
@@ -227,6 +250,7 @@ def _multitext_first(fields: Any, code: str) -> str | None:
     return None
 
 
+@checked
 def contact_from_json(data: JSON) -> Contact:
     fields = data.get("custom_fields_values")
     return Contact(
@@ -260,6 +284,7 @@ def _event_value(values: Any, key: str) -> JSON:
     return {}
 
 
+@checked
 def event_from_json(data: JSON) -> CrmEvent:
     kind = str(data.get("type") or "")
     entity = str(data.get("entity_type") or "")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from amocrm_fakes import Router, hal, lead
 
+from nextstep.crm_client.errors import CrmResponseError
 from nextstep.crm_client.models import CrmEventType, StageKind
 
 
@@ -361,3 +363,21 @@ async def test_contact_phone_and_email(client, router: Router):
     got = await client.get_contact(8)
     assert got is not None
     assert (got.name, got.phone, got.email) == ("Ivan", "+7 900 000-00-00", "ivan@x.ru")
+
+
+async def test_a_success_answer_that_is_not_json_is_an_error_not_an_empty_list(
+    client, router: Router
+):
+    router.add(
+        "GET",
+        "/api/v4/leads",
+        httpx.Response(200, content=b"<html>login</html>", headers={"Content-Type": "text/html"}),
+    )
+    with pytest.raises(CrmResponseError):
+        [d async for d in client.iter_deals()]
+
+
+async def test_an_entity_missing_required_fields_is_a_response_error(client, router: Router):
+    router.add("GET", "/api/v4/leads/5", hal(200, {"id": 5, "name": "no pipeline"}))
+    with pytest.raises(CrmResponseError, match="deal_from_json"):
+        await client.get_deal(5)
