@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "nextstep.bot.playbook.cli",
 )
 
 

@@ -1,0 +1,29 @@
+"""Texts inside effects: a playbook-written template or an i18n key, with its parameters.
+
+The engine never holds UI language; the executor renders a `Text` in the recipient's locale
+(a datetime parameter in the recipient's timezone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from nextstep.bot.playbook.texts import TextSpec
+
+ParamValue = str | int | float | datetime
+
+
+@dataclass(frozen=True)
+class Text:
+    template: str | None = None  # written in the playbook, used as is
+    key: str | None = None  # an i18n message key
+    params: tuple[tuple[str, ParamValue], ...] = ()
+
+    @classmethod
+    def from_spec(cls, spec: TextSpec, params: Mapping[str, ParamValue]) -> Text:
+        return cls(template=spec.text, key=spec.msg, params=tuple(sorted(params.items())))
+
+    def params_dict(self) -> dict[str, ParamValue]:
+        return dict(self.params)
