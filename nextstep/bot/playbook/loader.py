@@ -72,7 +72,12 @@ def parse_playbook(text: str, source: str = "<playbook>") -> Playbook:
 def _syntax_problem(source: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    what = " ".join(x for x in (exc.context, exc.problem) if x)
+    what = exc.problem or "cannot parse"
+    context = exc.context_mark
+    if exc.context and context is not None and context.line + 1 != line:
+        what += f" ({exc.context} opened at line {context.line + 1})"
+    elif exc.context:
+        what += f" ({exc.context})"
     return Problem(source, line, "", f"YAML syntax error at column {column}: {what}")
 
 
