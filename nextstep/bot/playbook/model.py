@@ -168,6 +168,11 @@ class Playbook(_Section):
         no_answer = self.outcomes.no_answer
         if no_answer and not self.no_answer_ladder and no_answer.next_task is None:
             raise ValueError("outcomes.no_answer needs a next_task or a no_answer_ladder")
+        if no_answer and self.no_answer_ladder and (no_answer.next_task or no_answer.move):
+            raise ValueError(
+                "outcomes.no_answer: with a no_answer_ladder the ladder sets the next task "
+                "and the move; drop next_task/move here"
+            )
         return self
 
     def task(self, spec: TaskSpec) -> FullTask:

@@ -38,7 +38,8 @@ from nextstep.bot.engine.effects import (
 )
 from nextstep.bot.engine.engine import decide
 from nextstep.bot.engine.events import DealAssigned, DealChangedElsewhere, TakeIntoWork, TaskDue
-from nextstep.bot.engine.state import DealView
+from nextstep.bot.engine.state import Context, DealView
+from nextstep.crm_client.models import Deal, Task
 
 FIELDS = RP.playbook.card_fields
 
@@ -152,3 +153,29 @@ def test_reassigned_in_the_crm_tells_the_new_responsible(deal: DealView, kind: C
 def test_closed_elsewhere_only_refreshes_cards() -> None:
     event = DealChangedElsewhere(1, SECOND, MANAGER)
     assert decide(event, working_deal(LOST), RP, CTX).effects == (RefreshCards(),)
+
+
+def test_deal_view_from_the_crm_keeps_only_open_tasks() -> None:
+    crm_deal = Deal(
+        id=5,
+        pipeline_id=1,
+        status_id=FIRST,
+        responsible_user_id=MANAGER,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    tasks = [
+        Task(id=1, responsible_user_id=MANAGER, complete_till=NOW),
+        Task(id=2, responsible_user_id=MANAGER, complete_till=NOW, is_completed=True),
+    ]
+    view = DealView.from_crm(crm_deal, tasks, take_task_id=1)
+    assert [t.id for t in view.open_tasks] == [1]
+    assert view.task(1) is not None
+    assert view.task(2) is None
+
+
+@pytest.mark.parametrize("naive", ["now", "next_working_morning"])
+def test_context_refuses_naive_time(naive: str) -> None:
+    times = {"now": NOW, "next_working_morning": NOW, naive: NOW.replace(tzinfo=None)}
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Context(now=times["now"], next_working_morning=times["next_working_morning"])

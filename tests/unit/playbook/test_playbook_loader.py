@@ -108,6 +108,16 @@ def test_located_errors(old: str, new: str, expected: str) -> None:
     assert any(p.startswith(expected) for p in found), found
 
 
+def test_no_answer_next_step_is_set_in_one_place() -> None:
+    ladder = "no_answer_ladder:\n  - {move: lost}\n"
+    no_answer = "  no_answer: {label: l, task_result: r%s}\n"
+    assert parse_playbook(GOOD + no_answer % "" + ladder).outcomes.no_answer is not None
+    found = problems(GOOD + no_answer % ", next_task: {due: 1h}" + ladder)
+    assert found[0].startswith("pb.yaml:1: outcomes.no_answer: with a no_answer_ladder")
+    found = problems(GOOD + no_answer % "")
+    assert found[0].startswith("pb.yaml:1: outcomes.no_answer needs a next_task")
+
+
 def test_every_problem_is_listed_in_line_order() -> None:
     text = GOOD.replace("due: 1d", "due: soon").replace("name: Test", "name: Test\nfoo: 1")
     found = problems(text)
