@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.playbook.cli",
+    "nextstep.bot.storage.cli",
 )
 
 
