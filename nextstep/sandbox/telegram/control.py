@@ -50,6 +50,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _field(body: dict[str, Any], name: str) -> Any:
+    if name not in body:
+        raise ValueError(f"missing field {name!r}")
+    return body[name]
+
+
 def _user_id(request: web.Request) -> int:
     return int(request.match_info["user_id"])
 
@@ -58,8 +64,8 @@ def add_control_routes(app: web.Application, emu: TelegramEmulator) -> None:
     async def add_user(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
         user = emu.add_user(
-            int(body["user_id"]),
-            str(body["first_name"]),
+            int(_field(body, "user_id")),
+            str(_field(body, "first_name")),
             language_code=body.get("language_code", "ru"),
             username=body.get("username"),
             last_name=body.get("last_name"),
@@ -76,7 +82,7 @@ def add_control_routes(app: web.Application, emu: TelegramEmulator) -> None:
 
     async def send(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        message_id = await emu.user_sends(_user_id(request), str(body["text"]))
+        message_id = await emu.user_sends(_user_id(request), str(_field(body, "text")))
         return web.json_response({"message_id": message_id})
 
     async def press(request: web.Request) -> web.StreamResponse:
@@ -89,7 +95,7 @@ def add_control_routes(app: web.Application, emu: TelegramEmulator) -> None:
             )
         else:
             query_id = await emu.user_presses(
-                user_id, int(body["message_id"]), str(body["callback_data"])
+                user_id, int(_field(body, "message_id")), str(_field(body, "callback_data"))
             )
         return web.json_response({"callback_query_id": query_id})
 

@@ -123,12 +123,14 @@ class TelegramEmulator:
         message = chat.messages.get(message_id)
         if message is None or message.deleted or not message.from_bot:
             raise ValueError(f"no bot message {message_id} in the chat with {user_id}")
-        view = chat_message(message)
-        labels = {b.value: b.text for row in view.buttons for b in row}
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
+        labels = {
+            b["callback_data"]: b["text"] for row in rows for b in row if "callback_data" in b
+        }
         if callback_data not in labels:
             raise ValueError(
                 f"message {message_id} has no button with callback_data {callback_data!r}: "
-                f"{view.buttons}"
+                f"{chat_message(message).buttons}"
             )
         query_id = str(4_000_000_000_000_000_000 + next(self._query_ids))
         query = CallbackQuery(
