@@ -1,0 +1,119 @@
+"""Staff and invites, timers, escalations, per-deal flow and schedules as services use them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from storage_world import NOW
+
+from nextstep.bot.storage import Database, Repositories
+
+
+async def test_invite_pairs_once_and_not_after_expiry(db: Database) -> None:
+    async with db.transaction() as s:
+        invites = Repositories(s).invites
+        invite = await invites.create(
+            crm_user_id=100, role="manager", now=NOW, expires_at=NOW + timedelta(days=1)
+        )
+        stale = await invites.create(
+            crm_user_id=101, role="manager", now=NOW, expires_at=NOW + timedelta(hours=1)
+        )
+    assert len(invite.token) <= 64
+    async with db.transaction() as s:
+        invites = Repositories(s).invites
+        used = await invites.redeem(invite.token, telegram_id=555, now=NOW)
+        assert used is not None
+        assert used.used_by_telegram_id == 555
+        assert await invites.redeem(invite.token, telegram_id=666, now=NOW) is None
+        assert await invites.redeem(stale.token, 777, now=NOW + timedelta(hours=1)) is None
+
+
+async def test_staff_lookup_and_reachability(db: Database) -> None:
+    async with db.transaction() as s:
+        staff = Repositories(s).staff
+        head = await staff.add(crm_user_id=1, role="head", now=NOW, telegram_id=11)
+        anna = await staff.add(
+            crm_user_id=2, role="manager", now=NOW, telegram_id=22, head_crm_user_id=1
+        )
+        await staff.set_reachable(anna.id, False, "bot blocked")
+    async with db.session() as s:
+        staff = Repositories(s).staff
+        found = await staff.by_telegram_id(22)
+        assert found is not None
+        assert (found.is_reachable, found.unreachable_reason, found.locale) == (
+            False,
+            "bot blocked",
+            "ru",
+        )
+        assert [m.crm_user_id for m in await staff.team_of(1)] == [2]
+        assert (await staff.by_crm_user_id(1) or anna).id == head.id
+        assert [m.id for m in await staff.list(role="head")] == [head.id]
+
+
+async def test_one_crm_user_is_one_staff_member(db: Database) -> None:
+    async with db.transaction() as s:
+        await Repositories(s).staff.add(crm_user_id=1, role="manager", now=NOW)
+    async with db.session() as s:
+        with pytest.raises(IntegrityError):
+            await Repositories(s).staff.add(crm_user_id=1, role="head", now=NOW)
+
+
+async def test_timer_fires_once_and_survives_a_new_session(db: Database) -> None:
+    due = NOW + timedelta(minutes=10)
+    async with db.transaction() as s:
+        timers = Repositories(s).timers
+        assert await timers.schedule("take", "take:deal:1", due, NOW, {"deal_id": 1})
+        assert await timers.schedule("take", "take:deal:1", due + timedelta(minutes=5), NOW)
+        assert await timers.schedule("take", "take:deal:2", due, NOW)
+        assert await timers.cancel("take:deal:2", NOW)
+    async with db.transaction() as s:
+        timers = Repositories(s).timers
+        assert await timers.due(due) == []
+        [timer] = await timers.due(due + timedelta(minutes=5))
+        assert timer.payload == {}
+        assert await timers.fire(timer.id, due) is not None
+        assert await timers.fire(timer.id, due) is None
+        assert not await timers.schedule("take", "take:deal:1", due, NOW)  # fired: not re-armed
+        assert await timers.due(due + timedelta(days=1)) == []
+
+
+async def test_one_live_escalation_per_rule_and_subject(db: Database) -> None:
+    async with db.transaction() as s:
+        esc = Repositories(s).escalations
+        first = await esc.open("not_taken", "deal:1", NOW)
+        assert first is not None
+        assert await esc.open("not_taken", "deal:1", NOW) is None
+        assert await esc.raise_level(first.id, 1, NOW)
+        assert not await esc.raise_level(first.id, 1, NOW)
+        assert await esc.ack(first.id, NOW)
+        assert await esc.close(first.id, "taken", NOW)
+        assert not await esc.ack(first.id, NOW)
+        second = await esc.open("not_taken", "deal:1", NOW)
+        assert second is not None
+        assert [e.id for e in await esc.list_active()] == [second.id]
+        active = await esc.active("not_taken", "deal:1")
+        assert active is not None
+        assert active.id == second.id
+
+
+async def test_deal_flow_updates_only_the_given_fields(db: Database) -> None:
+    async with db.transaction() as s:
+        flow = Repositories(s).flow
+        await flow.update(1, NOW, no_answer_attempts=2, take_task_id=9)
+        state = await flow.update(1, NOW, taken_at=NOW, taken_by=100)
+    assert (state.no_answer_attempts, state.take_task_id, state.taken_by) == (2, 9, 100)
+    async with db.session() as s:
+        with pytest.raises(TypeError):
+            await Repositories(s).flow.update(1, NOW, colour="red")
+
+
+async def test_schedule_spec_round_trips(db: Database) -> None:
+    spec = {"pattern": "2/2", "start": "2026-03-01", "hours": ["09:00", "21:00"]}
+    async with db.transaction() as s:
+        anna = await Repositories(s).staff.add(crm_user_id=2, role="manager", now=NOW)
+        await Repositories(s).schedules.set(anna.id, {"pattern": "5/2"}, NOW)
+        await Repositories(s).schedules.set(anna.id, spec, NOW)
+    async with db.session() as s:
+        assert await Repositories(s).schedules.get(anna.id) == spec
