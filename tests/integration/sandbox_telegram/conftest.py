@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiogram import Bot, Dispatcher
-from tg_emulator_bot import IVAN, OLGA, make_router
 
 from nextstep.sandbox.telegram import TelegramEmulator, run_telegram_emulator
+from tests.integration.sandbox_telegram.tg_emulator_bot import IVAN, OLGA, make_router
 
 
 @pytest.fixture

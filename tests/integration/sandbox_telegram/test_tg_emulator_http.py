@@ -8,9 +8,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from tg_emulator_bot import IVAN
 
 from nextstep.sandbox.telegram import TelegramEmulator
+from tests.integration.sandbox_telegram.tg_emulator_bot import IVAN
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from tg_emulator_bot import IVAN, OLGA
 
 from nextstep.sandbox.telegram import TelegramEmulator, run_telegram_emulator
+from tests.integration.sandbox_telegram.tg_emulator_bot import IVAN, OLGA
 
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

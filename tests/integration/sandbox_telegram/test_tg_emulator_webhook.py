@@ -10,9 +10,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramConflictError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from tg_emulator_bot import IVAN, make_router
 
 from nextstep.sandbox.telegram import TelegramEmulator
+from tests.integration.sandbox_telegram.tg_emulator_bot import IVAN, make_router
 
 SECRET = "s3cret_token-1"
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
-from storage_world import NOW
-
 from nextstep.bot.storage import Database, Repositories
 from nextstep.bot.storage.callbacks import claim_callback
+from tests.integration.storage.storage_world import NOW
 
 
 async def _card_with_button(db: Database) -> tuple[int, str]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from storage_world import NOW
-
 from nextstep.bot.storage import Database
 from nextstep.bot.storage.inbox import (
     claim_inbox,
@@ -13,6 +11,7 @@ from nextstep.bot.storage.inbox import (
     mark_inbox_done,
     mark_inbox_failed,
 )
+from tests.integration.storage.storage_world import NOW
 
 LEASE = timedelta(minutes=1)
 

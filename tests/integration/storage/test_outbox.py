@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from storage_world import NOW
-
 from nextstep.bot.storage import Database, outbox
+from tests.integration.storage.storage_world import NOW
 
 LEASE = timedelta(seconds=30)
 

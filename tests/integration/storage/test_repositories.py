@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from storage_world import NOW
 
 from nextstep.bot.storage import Database, Repositories
+from tests.integration.storage.storage_world import NOW
 
 
 async def test_invite_pairs_once_and_not_after_expiry(db: Database) -> None:

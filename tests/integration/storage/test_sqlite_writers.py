@@ -10,10 +10,10 @@ import asyncio
 from collections.abc import Callable
 
 from sqlalchemy import select
-from storage_world import NOW
 
 from nextstep.bot.storage import Database, Repositories, upgrade
 from nextstep.bot.storage.models import DealFlow
+from tests.integration.storage.storage_world import NOW
 
 
 async def test_concurrent_read_then_write_transactions(fresh_db_url: Callable[[str], str]) -> None:

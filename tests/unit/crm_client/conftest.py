@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from amocrm_fakes import BASE_URL, FakeClock, Router
 from pydantic import SecretStr
 
 from nextstep.crm_client.amocrm import AmoCrmClient, RetryPolicy
+from tests.unit.crm_client.amocrm_fakes import BASE_URL, FakeClock, Router
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from amocrm_fakes import FakeClock, Router, body_of, hal
 from pydantic import SecretStr
 
 from nextstep.crm_client.amocrm import OAuthConfig
 from nextstep.crm_client.errors import CrmAuthError, CrmServerError, CrmUnauthorized
 from nextstep.crm_client.tokens import InMemoryTokenStore, OAuthTokens
+from tests.unit.crm_client.amocrm_fakes import FakeClock, Router, body_of, hal
 
 OAUTH = OAuthConfig(
     client_id="client-1", client_secret=SecretStr("client-secret"), redirect_uri="https://x/cb"

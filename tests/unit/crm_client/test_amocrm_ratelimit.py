@@ -6,9 +6,9 @@ import asyncio
 import itertools
 
 import pytest
-from amocrm_fakes import FakeClock, Router, hal
 
 from nextstep.crm_client.amocrm import RateLimiter
+from tests.unit.crm_client.amocrm_fakes import FakeClock, Router, hal
 
 
 async def test_concurrent_callers_get_evenly_spaced_slots(clock: FakeClock):

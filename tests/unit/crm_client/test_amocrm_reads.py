@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from amocrm_fakes import Router, hal, lead
 
 from nextstep.crm_client.errors import CrmResponseError
 from nextstep.crm_client.models import CrmEventType, StageKind
+from tests.unit.crm_client.amocrm_fakes import Router, hal, lead
 
 
 async def test_204_on_a_list_is_an_empty_list(client, router: Router):

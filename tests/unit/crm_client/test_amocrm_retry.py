@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from amocrm_fakes import FakeClock, Router, hal
 
 from nextstep.crm_client.amocrm import RetryPolicy
 from nextstep.crm_client.errors import (
@@ -19,6 +18,7 @@ from nextstep.crm_client.errors import (
     CrmTimeout,
 )
 from nextstep.crm_client.models import DealPatch, NewDeal, NewTask
+from tests.unit.crm_client.amocrm_fakes import FakeClock, Router, hal
 
 ACCOUNT = {"id": 1, "name": "Acme", "subdomain": "acme"}
 TOO_MANY = httpx.Response(429, content=b"Too Many Requests", headers={"Content-Type": "text/html"})

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from amocrm_fakes import Router, body_of, hal
 
 from nextstep.crm_client.errors import CrmBadRequest, CrmError
 from nextstep.crm_client.models import CallNote, DealPatch, NewDeal, NewTask, TaskPatch
+from tests.unit.crm_client.amocrm_fakes import Router, body_of, hal
 
 DUE = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 UPDATED = hal(200, {"id": 5, "updated_at": 1772000000})

@@ -5,24 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from engine_world import (
-    CALL_TASK,
-    CTX,
-    EXPENSIVE,
-    FOURTH,
-    LOST,
-    MANAGER,
-    MORNING,
-    NOW,
-    RP,
-    SECOND,
-    STOCK,
-    STOPPED_ANSWERING,
-    THIRD,
-    WON,
-    text,
-    working_deal,
-)
 
 from nextstep.bot.engine.effects import (
     AddCallNote,
@@ -48,6 +30,24 @@ from nextstep.bot.engine.state import DealView
 from nextstep.bot.engine.texts import ParamValue
 from nextstep.bot.playbook.loader import parse_playbook
 from nextstep.bot.playbook.resolve import resolve
+from tests.unit.engine.engine_world import (
+    CALL_TASK,
+    CTX,
+    EXPENSIVE,
+    FOURTH,
+    LOST,
+    MANAGER,
+    MORNING,
+    NOW,
+    RP,
+    SECOND,
+    STOCK,
+    STOPPED_ANSWERING,
+    THIRD,
+    WON,
+    text,
+    working_deal,
+)
 
 
 def call(template: str, due: datetime, purpose: TaskPurpose, **params: ParamValue) -> CreateTask:

@@ -5,23 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from engine_world import (
-    CALL_TASK,
-    CTX,
-    FIRST,
-    LOST,
-    MANAGER,
-    NOW,
-    RP,
-    SECOND,
-    TAKE_TASK,
-    THIRD,
-    UNSORTED,
-    WON,
-    new_deal,
-    text,
-    working_deal,
-)
 
 from nextstep.bot.engine.effects import (
     CardKind,
@@ -40,6 +23,23 @@ from nextstep.bot.engine.engine import decide
 from nextstep.bot.engine.events import DealAssigned, DealChangedElsewhere, TakeIntoWork, TaskDue
 from nextstep.bot.engine.state import Context, DealView
 from nextstep.crm_client.models import Deal, Task
+from tests.unit.engine.engine_world import (
+    CALL_TASK,
+    CTX,
+    FIRST,
+    LOST,
+    MANAGER,
+    NOW,
+    RP,
+    SECOND,
+    TAKE_TASK,
+    THIRD,
+    UNSORTED,
+    WON,
+    new_deal,
+    text,
+    working_deal,
+)
 
 FIELDS = RP.playbook.card_fields
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playbook_world import DEFAULT_PLAYBOOK
 
 from nextstep.bot.cli import main
 from nextstep.bot.playbook.loader import PlaybookError, load_playbook, parse_playbook
 from nextstep.bot.playbook.refs import StageKeyword
+from tests.unit.playbook.playbook_world import DEFAULT_PLAYBOOK
 
 GOOD = """\
 name: Test

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from playbook_world import DEFAULT_PLAYBOOK, DESIGN, REASONS, STOCK, TINY, stage_id
 
 from nextstep.bot.playbook.calls import OutcomeKind
 from nextstep.bot.playbook.loader import load_playbook, parse_playbook
 from nextstep.bot.playbook.resolve import PlaybookResolveError, resolve
 from nextstep.bot.playbook.resolved import Target, TargetKind
 from nextstep.crm_client.models import LossReason
+from tests.unit.playbook.playbook_world import (
+    DEFAULT_PLAYBOOK,
+    DESIGN,
+    REASONS,
+    STOCK,
+    TINY,
+    stage_id,
+)
 
 DEFAULT = load_playbook(DEFAULT_PLAYBOOK)
 
