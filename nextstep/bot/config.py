@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # The bot's @username for invite links; when empty, `staff invite` asks getMe.
+    telegram_bot_username: str = ""
 
     database_url: str = "sqlite+aiosqlite:///nextstep.db"
     redis_url: str | None = None
