@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.playbook.cli",
     "nextstep.bot.storage.cli",
+    "nextstep.bot.audit.cli",
 )
 
 
