@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from nextstep.bot.playbook.calls import LadderStep, Outcomes, TaskSpec
 from nextstep.bot.playbook.durations import Due, DueKind
 from nextstep.bot.playbook.refs import LossReasonOffer, PipelineScope, StageKeyword, StageRef
+from nextstep.bot.playbook.sections.distribution import Distribution
+from nextstep.bot.playbook.sections.guards import Guards
+from nextstep.bot.playbook.sections.schedules import Schedules
+from nextstep.bot.playbook.sections.sla import Sla
 from nextstep.bot.playbook.texts import TextSpec
 
 
@@ -114,14 +118,10 @@ class Planned(_Section):
 
 
 PLANNED_SECTIONS = (
-    "sla",
-    "schedules",
-    "distribution",
     "handoffs",
     "linked_deals",
     "date_rules",
     "recycling",
-    "guards",
 )
 
 
@@ -137,14 +137,14 @@ class Playbook(_Section):
     loss_reasons: LossReasonOffer = LossReasonOffer()
     card_fields: tuple[CardField, ...] = DEFAULT_CARD_FIELDS
 
-    sla: Planned | None = None
-    schedules: Planned | None = None
-    distribution: Planned | None = None
+    sla: Sla = Sla()
+    schedules: Schedules = Schedules()
+    distribution: Distribution = Distribution()
     handoffs: Planned | None = None
     linked_deals: Planned | None = None
     date_rules: Planned | None = None
     recycling: Planned | None = None
-    guards: Planned | None = None
+    guards: Guards = Guards()
 
     @field_validator("working_morning", mode="before")
     @classmethod

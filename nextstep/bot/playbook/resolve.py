@@ -20,6 +20,7 @@ from nextstep.bot.playbook.resolved import (
     Target,
     TargetKind,
 )
+from nextstep.bot.playbook.sections.sla_bind import bind_stuck_days
 from nextstep.crm_client.models import (
     LOST_STATUS_ID,
     WON_STATUS_ID,
@@ -73,6 +74,7 @@ def resolve(
     reasons = _Reasons(loss_reasons, problems)
     ladder_reasons = tuple(reasons.pick(s.loss_reason) for s in playbook.no_answer_ladder)
     offered = reasons.offer(playbook.loss_reasons.names)
+    stuck_days = bind_stuck_days(playbook, ordered, plans, problems)
     if problems:
         raise PlaybookResolveError(list(dict.fromkeys(problems)))
     return ResolvedPlaybook(
@@ -82,6 +84,7 @@ def resolve(
         offered_loss_reasons=offered,
         ladder_loss_reasons=ladder_reasons,
         skipped=tuple(skipped),
+        stuck_days=stuck_days,
     )
 
 

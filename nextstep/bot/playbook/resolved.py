@@ -77,6 +77,7 @@ class ResolvedPlaybook:
     offered_loss_reasons: tuple[int, ...] | None = None  # None: all
     ladder_loss_reasons: tuple[int | None, ...] = ()  # per ladder step
     skipped: tuple[str, ...] = ()  # pipelines `any` left out, with the reason
+    stuck_days: Mapping[int, int] = field(default_factory=dict)  # sla.stuck.stages by id
 
     def plan_for(self, pipeline_id: int) -> PipelinePlan | None:
         return self.pipelines.get(pipeline_id)

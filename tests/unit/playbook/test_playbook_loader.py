@@ -131,7 +131,7 @@ def test_not_a_mapping(text: str) -> None:
 
 @pytest.mark.parametrize(
     "planned",
-    ["sla", "schedules", "distribution", "handoffs", "linked_deals", "date_rules", "recycling"],
+    ["handoffs", "linked_deals", "date_rules", "recycling"],
 )
 def test_reserved_sections_accept_empty_and_refuse_content(planned: str) -> None:
     assert parse_playbook(f"{GOOD}{planned}: {{}}\n").planned_sections() == (planned,)
