@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.playbook.cli",
     "nextstep.bot.storage.cli",
     "nextstep.bot.audit.cli",
+    "nextstep.bot.sync.cli",
 )
 
 
