@@ -27,7 +27,7 @@ from nextstep.crm_client.tokens import TokenStore
 async def read_with_progress(crm: CrmClient, console: Console) -> AuditData:
     """Reads the account while a progress display counts what has arrived per step."""
     with Progress(
-        SpinnerColumn(),
+        SpinnerColumn(finished_text="✓"),
         TextColumn("[bold]{task.description}"),
         TextColumn("{task.completed:>7.0f}"),
         TimeElapsedColumn(),
@@ -45,8 +45,7 @@ async def read_with_progress(crm: CrmClient, console: Console) -> AuditData:
 
         data = await read_audit_data(crm, on_progress=on_progress)
         for task in tasks.values():
-            progress.update(task, total=progress.tasks[task].completed or 1)
-            progress.stop_task(task)
+            progress.update(task, total=progress.tasks[task].completed)  # marks it finished
     return data
 
 
