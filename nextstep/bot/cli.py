@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.storage.cli",
     "nextstep.bot.audit.cli",
     "nextstep.bot.sync.cli",
+    "nextstep.sandbox.cli",
 )
 
 
