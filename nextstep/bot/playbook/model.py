@@ -17,8 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from nextstep.bot.playbook.calls import LadderStep, Outcomes, TaskSpec
 from nextstep.bot.playbook.durations import Due, DueKind
 from nextstep.bot.playbook.refs import LossReasonOffer, PipelineScope, StageKeyword, StageRef
+from nextstep.bot.playbook.sections.dates import DateRules
 from nextstep.bot.playbook.sections.distribution import Distribution
 from nextstep.bot.playbook.sections.guards import Guards
+from nextstep.bot.playbook.sections.handoffs import Handoffs
+from nextstep.bot.playbook.sections.linked import LinkedDeals
+from nextstep.bot.playbook.sections.nps import Nps
+from nextstep.bot.playbook.sections.recycling import Recycling
 from nextstep.bot.playbook.sections.schedules import Schedules
 from nextstep.bot.playbook.sections.sla import Sla
 from nextstep.bot.playbook.texts import TextSpec
@@ -117,12 +122,7 @@ class Planned(_Section):
     """Reserved for a later part of the engine; accepted empty (`{}`) so files can name it."""
 
 
-PLANNED_SECTIONS = (
-    "handoffs",
-    "linked_deals",
-    "date_rules",
-    "recycling",
-)
+PLANNED_SECTIONS: tuple[str, ...] = ()
 
 
 class Playbook(_Section):
@@ -140,10 +140,11 @@ class Playbook(_Section):
     sla: Sla = Sla()
     schedules: Schedules = Schedules()
     distribution: Distribution = Distribution()
-    handoffs: Planned | None = None
-    linked_deals: Planned | None = None
-    date_rules: Planned | None = None
-    recycling: Planned | None = None
+    handoffs: Handoffs | None = None
+    linked_deals: LinkedDeals | None = None
+    date_rules: DateRules | None = None
+    recycling: Recycling | None = None
+    nps: Nps | None = None
     guards: Guards = Guards()
 
     @field_validator("working_morning", mode="before")

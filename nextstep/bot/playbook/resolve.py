@@ -20,6 +20,7 @@ from nextstep.bot.playbook.resolved import (
     Target,
     TargetKind,
 )
+from nextstep.bot.playbook.sections.bind import bind_rules
 from nextstep.bot.playbook.sections.sla_bind import bind_stuck_days
 from nextstep.crm_client.models import (
     LOST_STATUS_ID,
@@ -74,6 +75,7 @@ def resolve(
     reasons = _Reasons(loss_reasons, problems)
     ladder_reasons = tuple(reasons.pick(s.loss_reason) for s in playbook.no_answer_ladder)
     offered = reasons.offer(playbook.loss_reasons.names)
+    rules = bind_rules(playbook, ordered, loss_reasons, problems)
     stuck_days = bind_stuck_days(playbook, ordered, plans, problems)
     if problems:
         raise PlaybookResolveError(list(dict.fromkeys(problems)))
@@ -84,6 +86,7 @@ def resolve(
         offered_loss_reasons=offered,
         ladder_loss_reasons=ladder_reasons,
         skipped=tuple(skipped),
+        rules=rules,
         stuck_days=stuck_days,
     )
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from nextstep.bot.playbook.calls import OutcomeKind
 from nextstep.bot.playbook.model import Playbook
+
+if TYPE_CHECKING:
+    from nextstep.bot.playbook.sections.bind import ResolvedRules
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class ResolvedPlaybook:
     offered_loss_reasons: tuple[int, ...] | None = None  # None: all
     ladder_loss_reasons: tuple[int | None, ...] = ()  # per ladder step
     skipped: tuple[str, ...] = ()  # pipelines `any` left out, with the reason
+    rules: ResolvedRules | None = None  # hand-offs, linked deals, dates, recycling, NPS
     stuck_days: Mapping[int, int] = field(default_factory=dict)  # sla.stuck.stages by id
 
     def plan_for(self, pipeline_id: int) -> PipelinePlan | None:

@@ -12,7 +12,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 
 # Placeholders a template may use; the engine fills those that apply where the text is used.
-PLACEHOLDERS = frozenset({"deal", "result", "attempt", "at", "reason"})
+PLACEHOLDERS = frozenset(
+    # date, score, who, question: date rules, NPS and hand-offs (engine/rules).
+    {"deal", "result", "attempt", "at", "reason", "date", "score", "who", "question"}
+)
 
 
 def _placeholders(template: str) -> set[str]:

@@ -133,10 +133,10 @@ def test_not_a_mapping(text: str) -> None:
     "planned",
     ["handoffs", "linked_deals", "date_rules", "recycling"],
 )
-def test_reserved_sections_accept_empty_and_refuse_content(planned: str) -> None:
-    assert parse_playbook(f"{GOOD}{planned}: {{}}\n").planned_sections() == (planned,)
+def test_rule_sections_accept_empty_and_refuse_unknown_keys(planned: str) -> None:
+    assert getattr(parse_playbook(f"{GOOD}{planned}: {{}}\n"), planned).rules == ()
     assert problems(f"{GOOD}{planned}:\n  rule: 1\n") == [
-        f"pb.yaml:10: {planned}.rule: unknown key"
+        f"pb.yaml:10: {planned}.rule: unknown key; known keys here: rules"
     ]
 
 
