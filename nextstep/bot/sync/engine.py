@@ -215,6 +215,9 @@ async def _apply_tasks(
     changed: list[Task] = []
     for task in tasks.values():
         row = stored.get(task.id)
+        if row is None and task.is_completed:
+            counts.unchanged += 1  # the mirror keeps open tasks (and completions of known ones)
+            continue
         if row is None:
             counts.inserted += 1
         elif (
