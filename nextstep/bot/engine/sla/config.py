@@ -51,7 +51,7 @@ class SlaConfig:
         pipelines = {
             pid: PipelineSla(
                 new_status_ids=plan.new_status_ids,
-                working_status_ids=frozenset(plan.layout.working) - plan.new_status_ids,
+                working_status_ids=frozenset(plan.layout.working),
                 closed_status_ids=frozenset({plan.layout.won_id, plan.layout.lost_id}),
                 stage_names=plan.layout.stage_names,
             )

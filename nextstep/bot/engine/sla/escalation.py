@@ -183,6 +183,8 @@ def _hold(
     clock = state.level_since
     if finding.activity_at is not None and clock < finding.activity_at <= now:
         clock = finding.activity_at  # any activity on the deal restarts the level's clock
+    if state.deferred_until is not None:
+        clock = max(clock, state.deferred_until)  # held for a shift: its level starts now
     woke = state.status is Status.SNOOZED  # its snooze ran out
     if woke and state.snoozed_until is not None:
         clock = max(clock, state.snoozed_until)
