@@ -231,7 +231,7 @@ def _scan(
             if stuck_on and status in plan.working_status_ids:
                 limit = stuck_limits.get(status, stuck_default)
                 ripe = deal.stage_entered_at + limit
-                if now >= ripe or (did in tracked_ids and (Rule.STUCK, deal_key(did)) in states):
+                if now >= ripe:  # the condition itself: a move to another stage clears it
                     _stuck(run, deal, plan, ripe, limit)
                 else:
                     run.due_deal(Rule.STUCK, did, ripe)
