@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import yaml
+
 from nextstep.bot.engine.schedule import Schedule
 from nextstep.bot.engine.sla.actions import EscalationAction, Summary
 from nextstep.bot.engine.sla.calendar import ScheduleCalendar
@@ -28,8 +30,19 @@ OFFICE = Schedule.model_validate({"timezone": "Europe/Moscow", "days": ["mon-fri
 ALWAYS = Schedule.model_validate({"timezone": "Europe/Moscow", "weekly": {"daily": "00:00-24:00"}})
 
 
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        old = merged.get(key)
+        both = isinstance(old, dict) and isinstance(value, dict)
+        merged[key] = _merge(old, value) if both else value  # type: ignore[arg-type]
+    return merged
+
+
 def playbook_cfg(extra: str = "") -> SlaConfig:
-    text = DEFAULT_PLAYBOOK.read_text(encoding="utf-8") + "\n" + extra
+    """The default playbook with `extra` YAML merged over it, bound to the stock pipeline."""
+    base = yaml.safe_load(DEFAULT_PLAYBOOK.read_text(encoding="utf-8"))
+    text = yaml.safe_dump(_merge(base, yaml.safe_load(extra) or {}), allow_unicode=True)
     return SlaConfig.of(resolve(parse_playbook(text), [STOCK], REASONS))
 
 

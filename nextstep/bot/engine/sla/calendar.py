@@ -1,10 +1,10 @@
 """A person's `Schedule` seen as the `ShiftCalendar` the SLA rules ask (on shift now? when next?
 is that day off?), with the answers cached per instance: a sweep asks the same few questions of
-each person many times."""
+each person many times. Times come back in UTC, as everywhere inside."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from nextstep.bot.engine import schedule as sched
 from nextstep.bot.engine.schedule import Schedule
@@ -28,7 +28,7 @@ class ScheduleCalendar:
 
     def next_shift_start(self, at: datetime) -> datetime | None:
         try:
-            return sched.next_shift_start(self.schedule, at)
+            return sched.next_shift_start(self.schedule, at).astimezone(UTC)
         except ValueError:
             return None
 
@@ -40,10 +40,10 @@ class ScheduleCalendar:
         return known
 
     def move_to_working_time(self, at: datetime) -> datetime:
-        return sched.move_to_working_time(self.schedule, at)
+        return sched.move_to_working_time(self.schedule, at).astimezone(UTC)
 
     def days_off_ahead(self, at: datetime) -> int:
         return sched.days_off_ahead(self.schedule, at.astimezone(self.schedule.tz).date())
 
     def next_working_morning(self, at: datetime) -> datetime:
-        return sched.next_working_morning(self.schedule, at)
+        return sched.next_working_morning(self.schedule, at).astimezone(UTC)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PositiveInt
+from pydantic import BaseModel, ConfigDict, PositiveInt, field_validator
 
 
 class _Section(BaseModel):
@@ -18,7 +19,7 @@ class Mode(StrEnum):
 
 
 class Distribution(_Section):
-    mode: Mode = Mode.ROUND_ROBIN
+    mode: Mode = Mode.OFF  # a fresh account keeps its own assignment until the playbook says
     # Relative shares by CRM user id (default 1): {4501: 2} gets two leads for others' one.
     weights: Mapping[int, PositiveInt] = {}
     # Skip a manager holding this many open deals or more (null: no cap).
@@ -27,6 +28,11 @@ class Distribution(_Section):
     caps: Mapping[int, PositiveInt] = {}
     # With nobody on shift the lead waits for the first shift and the head is told.
     tell_head_when_nobody: bool = True
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: Any) -> Any:
+        return Mode.OFF if value is False else value  # YAML 1.1 reads a bare `off` as false
 
     def cap_of(self, crm_user_id: int) -> int | None:
         return self.caps.get(crm_user_id, self.open_deal_cap)
