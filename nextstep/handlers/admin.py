@@ -1,0 +1,59 @@
+"""/invite (admins): pick a CRM user, then a role, and get the one-time deep link."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from nextstep.bot.i18n import ROLE_KEYS
+from nextstep.bot.services import invites
+from nextstep.bot.services.cards import CardView
+from nextstep.bot.services.deps import Services
+from nextstep.bot.services.messages import redraw, say, send_menu
+from nextstep.bot.services.presses import Press
+from nextstep.bot.services.staff import StaffInfo
+from nextstep.bot.storage.models import ROLES
+from nextstep.handlers.answers import claim_and_answer
+from nextstep.handlers.filters import Action, IsAdmin
+
+router = Router(name=__name__)
+
+
+@router.message(Command("invite"), IsAdmin())
+async def cmd_invite(message: Message, services: Services, staff: StaffInfo) -> None:
+    users = await invites.crm_users(services)
+    await send_menu(services, staff, "invite", invites.users_view(_("invite.pick_user"), users))
+
+
+@router.callback_query(Action(invites.PICK_USER))
+async def on_pick_user(
+    query: CallbackQuery, services: Services, staff: StaffInfo, press: Press
+) -> None:
+    if not await claim_and_answer(query, services, staff, press) or press.card_id is None:
+        return
+    uid, name = int(press.args["crm_user_id"]), str(press.args.get("name", ""))
+    labels = {role: _(ROLE_KEYS[role]) for role in ROLES}
+    view = invites.roles_view(_("invite.pick_role").format(name=name), uid, name, labels)
+    await redraw(services, press.card_id, view)
+
+
+@router.callback_query(Action(invites.PICK_ROLE))
+async def on_pick_role(
+    query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, bot: Bot
+) -> None:
+    if not await claim_and_answer(query, services, staff, press) or press.card_id is None:
+        return
+    username = services.settings.telegram_bot_username or (await bot.me()).username or ""
+    role = str(press.args["role"])
+    link = await invites.make_link(services, int(press.args["crm_user_id"]), role, username)
+    text = _("invite.link").format(
+        name=press.args.get("name", ""), role=_(ROLE_KEYS[role]), link=link
+    )
+    await redraw(services, press.card_id, CardView(text))
+
+
+@router.message(Command("invite"))
+async def cmd_invite_not_admin(message: Message, services: Services) -> None:
+    await say(services, message.chat.id, _("invite.admins_only"))

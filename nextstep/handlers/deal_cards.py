@@ -1,0 +1,80 @@
+"""Presses on deal cards and their questions; the typed result text and call-back time.
+
+Thin: answer the press first (database only), then hand it to the deal services.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from nextstep.bot.services import deal_press
+from nextstep.bot.services.cards import (
+    CALL_BACK_AT,
+    CALL_BACK_CHANGE,
+    LOSS,
+    OUTCOME,
+    STAGE,
+    TAKE,
+)
+from nextstep.bot.services.deal_press import CALL_BACK_TIME, RESULT_TEXT, FollowUp
+from nextstep.bot.services.deps import Services
+from nextstep.bot.services.presses import Press
+from nextstep.bot.services.staff import StaffInfo
+from nextstep.handlers.answers import claim_and_answer
+from nextstep.handlers.filters import Action
+
+router = Router(name=__name__)
+TYPED = F.text & ~F.text.startswith("/")
+
+
+class Waiting(StatesGroup):
+    result_text = State()
+    call_back_time = State()
+
+
+STATES = {RESULT_TEXT: Waiting.result_text, CALL_BACK_TIME: Waiting.call_back_time}
+
+
+async def follow(state: FSMContext, follow_up: FollowUp) -> None:
+    """Wait for the typed answer the services asked for, or for nothing."""
+    if follow_up.expect is None:
+        await state.clear()
+        return
+    await state.set_state(STATES[follow_up.expect])
+    await state.set_data({"deal_id": follow_up.deal_id, "task_id": follow_up.task_id})
+
+
+@router.callback_query(Action(TAKE, OUTCOME, STAGE, LOSS, CALL_BACK_AT, CALL_BACK_CHANGE))
+async def on_deal_press(
+    query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, state: FSMContext
+) -> None:
+    if not await claim_and_answer(query, services, staff, press):
+        return
+    await follow(state, await deal_press.on_press(services, staff, press))
+
+
+@router.message(Waiting.result_text, TYPED)
+async def on_result_text(
+    message: Message, services: Services, staff: StaffInfo, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    text = message.text or ""
+    await follow(
+        state,
+        await deal_press.submit_result(services, staff, data["deal_id"], data["task_id"], text),
+    )
+
+
+@router.message(Waiting.call_back_time, TYPED)
+async def on_call_back_time(
+    message: Message, services: Services, staff: StaffInfo, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    text = message.text or ""
+    await follow(
+        state,
+        await deal_press.typed_call_back(services, staff, data["deal_id"], data["task_id"], text),
+    )
