@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 
 COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.playbook.cli",
+    "nextstep.bot.simulate_cli",  # adds `playbook simulate`: after playbook.cli
     "nextstep.bot.storage.cli",
     "nextstep.bot.audit.cli",
     "nextstep.bot.sync.cli",
     "nextstep.sandbox.cli",
+    "nextstep.bot.run_cli",
 )
 
 
