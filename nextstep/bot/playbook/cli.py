@@ -7,6 +7,7 @@ import sys
 
 from nextstep.bot.playbook.loader import PlaybookError, load_playbook
 from nextstep.bot.playbook.model import Playbook
+from nextstep.bot.playbook.sections.summary import rules_summary
 
 
 def summary(playbook: Playbook) -> str:
@@ -17,6 +18,7 @@ def summary(playbook: Playbook) -> str:
         f"take into work → {take.move_to.describe() if take.move_to else 'stay'}",
         f"{len(playbook.card_fields)} card fields",
     ]
+    parts += rules_summary(playbook)
     if planned := playbook.planned_sections():
         parts.append(f"reserved sections: {', '.join(planned)}")
     return f"OK: {playbook.name} — " + ", ".join(parts)

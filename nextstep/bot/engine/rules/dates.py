@@ -11,7 +11,7 @@ its own day (it fires at once). Lost deals get no reminders.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
 from nextstep.bot.engine.effects import CreateTask, Person, Role, RunSalesbot, TaskPurpose
@@ -43,7 +43,7 @@ class Wanted:
     due: datetime  # aware, UTC
 
 
-def as_moment(value: object, tz: ZoneInfo) -> tuple[datetime, bool] | None:
+def as_moment(value: object, tz: tzinfo) -> tuple[datetime, bool] | None:
     """A date field's value as an aware moment, and whether it was a bare date.
 
     amoCRM sends dates as unix seconds; imports bring ISO text or `dd.mm.yyyy`."""
