@@ -60,7 +60,8 @@ _WEEKDAY_ALIASES: dict[str, int] = {
 _DEFAULT_HOURS = "09:00-18:00"
 
 Interval = tuple[datetime, datetime]
-"""A concrete shift: aware start (inclusive) and end (exclusive) in the schedule's zone."""
+"""A concrete shift: aware start (inclusive) and end (exclusive) in the schedule's zone.
+Subtract them in UTC for real hours: Python subtracts same-zone datetimes by the wall clock."""
 
 
 def _parse_clock(text: str, *, end: bool = False) -> time:
@@ -352,9 +353,10 @@ def current_shift(schedule: Schedule, at: datetime) -> Interval | None:
     """The shift that `at` falls in (yesterday's overnight shift counts), or None."""
     _require_aware(at)
     today = at.astimezone(schedule.tz).date()
+    instant = at.astimezone(UTC)  # compare in UTC: wall times repeat on the autumn night
     for day in (today - timedelta(days=1), today):
         for start, end in shifts_on(schedule, day):
-            if start <= at < end:
+            if start <= instant < end:
                 return start, end
     return None
 
@@ -373,9 +375,10 @@ def shift_end(schedule: Schedule, at: datetime) -> datetime | None:
 def next_shift_start(schedule: Schedule, after: datetime) -> datetime:
     """The first shift start strictly after `after` (so, on shift, the following shift)."""
     _require_aware(after)
+    instant = after.astimezone(UTC)
     for day in _days_from(schedule, after.astimezone(schedule.tz).date()):
         for start, _ in shifts_on(schedule, day):
-            if start > after:
+            if start > instant:
                 return start
     raise _no_work()
 
@@ -385,9 +388,10 @@ def next_working_morning(schedule: Schedule, after: datetime) -> datetime:
     today if today's work has not begun, else the next working day (never today's afternoon
     shift of a split day). The no-answer ladder's "try again next morning"."""
     _require_aware(after)
+    instant = after.astimezone(UTC)
     for day in _days_from(schedule, after.astimezone(schedule.tz).date()):
         shifts = shifts_on(schedule, day)
-        if shifts and shifts[0][0] > after:
+        if shifts and shifts[0][0] > instant:
             return shifts[0][0]
     raise _no_work()
 
@@ -418,10 +422,11 @@ def move_to_working_time(schedule: Schedule, due: datetime) -> datetime:
         return due
     target = next_working_day(schedule, local.date())
     candidate = local_datetime(target, local.time(), schedule.tz)
+    instant = candidate.astimezone(UTC)
     shifts = shifts_on(schedule, target)
     for start, end in shifts:
-        if candidate < start:
+        if instant < start:
             return start
-        if candidate < end:
+        if instant < end:
             return candidate
     return shifts[-1][1]

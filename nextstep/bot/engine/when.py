@@ -480,7 +480,7 @@ def parse_when(
             day = today + timedelta(days=(found.weekday - today.weekday() - 1) % 7 + 1)
         else:  # a time alone: today if still ahead, else tomorrow
             day = today
-            if _at(today, clock, tz) <= local_now:
+            if _at(today, clock, tz).astimezone(UTC) <= local_now.astimezone(UTC):
                 day = today + timedelta(days=1)
     except OverflowError:
         return None
