@@ -8,7 +8,7 @@ enqueue time, in the recipient's locale and time zone (see docs/bot-layer.md, ru
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -64,7 +64,7 @@ def build_i18n(locales_path: Path, default_locale: str = "ru") -> I18n:
     return I18n(path=locales_path, default_locale=default_locale, domain=DOMAIN)
 
 
-def zone(name: str | None, default: str = "Europe/Moscow") -> tzinfo:
+def zone(name: str | None, default: str = "Europe/Moscow") -> ZoneInfo:
     try:
         return ZoneInfo(name or default)
     except (KeyError, ValueError):

@@ -20,8 +20,15 @@ def get_routers() -> list[Router]:
     staff_only = Router(name="staff")
     staff_only.message.filter(Paired())
     staff_only.callback_query.filter(Paired())
-    staff_only.include_routers(lang.router, today.router, admin.router, deal_cards.router)
-    return [errors.router, pairing.router, staff_only, pairing.unpaired]
+    staff_only.include_routers(
+        lang.make_router(), today.make_router(), admin.make_router(), deal_cards.make_router()
+    )
+    return [
+        errors.make_router(),
+        pairing.make_router(),
+        staff_only,
+        pairing.make_unpaired_router(),
+    ]
 
 
 def setup(dp: Dispatcher, i18n: I18n) -> None:

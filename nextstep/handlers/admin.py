@@ -18,16 +18,12 @@ from nextstep.bot.storage.models import ROLES
 from nextstep.handlers.answers import claim_and_answer
 from nextstep.handlers.filters import Action, IsAdmin
 
-router = Router(name=__name__)
 
-
-@router.message(Command("invite"), IsAdmin())
 async def cmd_invite(message: Message, services: Services, staff: StaffInfo) -> None:
     users = await invites.crm_users(services)
     await send_menu(services, staff, "invite", invites.users_view(_("invite.pick_user"), users))
 
 
-@router.callback_query(Action(invites.PICK_USER))
 async def on_pick_user(
     query: CallbackQuery, services: Services, staff: StaffInfo, press: Press
 ) -> None:
@@ -39,7 +35,6 @@ async def on_pick_user(
     await redraw(services, press.card_id, view)
 
 
-@router.callback_query(Action(invites.PICK_ROLE))
 async def on_pick_role(
     query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, bot: Bot
 ) -> None:
@@ -54,6 +49,14 @@ async def on_pick_role(
     await redraw(services, press.card_id, CardView(text))
 
 
-@router.message(Command("invite"))
 async def cmd_invite_not_admin(message: Message, services: Services) -> None:
     await say(services, message.chat.id, _("invite.admins_only"))
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_invite, Command("invite"), IsAdmin())
+    router.message.register(cmd_invite_not_admin, Command("invite"))
+    router.callback_query.register(on_pick_user, Action(invites.PICK_USER))
+    router.callback_query.register(on_pick_role, Action(invites.PICK_ROLE))
+    return router

@@ -9,6 +9,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
 
 from nextstep.bot.services import deal_press
 from nextstep.bot.services.cards import (
@@ -26,7 +27,6 @@ from nextstep.bot.services.staff import StaffInfo
 from nextstep.handlers.answers import claim_and_answer
 from nextstep.handlers.filters import Action
 
-router = Router(name=__name__)
 TYPED = F.text & ~F.text.startswith("/")
 
 
@@ -47,7 +47,6 @@ async def follow(state: FSMContext, follow_up: FollowUp) -> None:
     await state.set_data({"deal_id": follow_up.deal_id, "task_id": follow_up.task_id})
 
 
-@router.callback_query(Action(TAKE, OUTCOME, STAGE, LOSS, CALL_BACK_AT, CALL_BACK_CHANGE))
 async def on_deal_press(
     query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, state: FSMContext
 ) -> None:
@@ -56,7 +55,6 @@ async def on_deal_press(
     await follow(state, await deal_press.on_press(services, staff, press))
 
 
-@router.message(Waiting.result_text, TYPED)
 async def on_result_text(
     message: Message, services: Services, staff: StaffInfo, state: FSMContext
 ) -> None:
@@ -68,7 +66,6 @@ async def on_result_text(
     )
 
 
-@router.message(Waiting.call_back_time, TYPED)
 async def on_call_back_time(
     message: Message, services: Services, staff: StaffInfo, state: FSMContext
 ) -> None:
@@ -78,3 +75,18 @@ async def on_call_back_time(
         state,
         await deal_press.typed_call_back(services, staff, data["deal_id"], data["task_id"], text),
     )
+
+
+async def on_stale_press(query: CallbackQuery) -> None:
+    """A button this bot no longer knows (an old message): say so rather than spin."""
+    await query.answer(_("press.unknown"), show_alert=True)
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    actions = Action(TAKE, OUTCOME, STAGE, LOSS, CALL_BACK_AT, CALL_BACK_CHANGE)
+    router.callback_query.register(on_deal_press, actions)
+    router.message.register(on_result_text, Waiting.result_text, TYPED)
+    router.message.register(on_call_back_time, Waiting.call_back_time, TYPED)
+    router.callback_query.register(on_stale_press)
+    return router

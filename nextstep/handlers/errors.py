@@ -13,7 +13,6 @@ from nextstep.bot.services.messages import say
 from nextstep.bot.services.staff import by_telegram_id
 from nextstep.crm_client.errors import CrmError
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
@@ -26,13 +25,11 @@ def _chat_id(event: ErrorEvent) -> int | None:
     return None
 
 
-@router.error(ExceptionTypeFilter(CrmError))
 async def on_crm_error(event: ErrorEvent, services: Services) -> None:
     log.warning("CRM error while handling update %s: %s", event.update.update_id, event.exception)
     await _tell(event, services, "error.crm_read")
 
 
-@router.error()
 async def on_error(event: ErrorEvent, services: Services) -> None:
     log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
     await _tell(event, services, "error.unexpected")
@@ -44,3 +41,10 @@ async def _tell(event: ErrorEvent, services: Services, key: str) -> None:
         return
     staff = await by_telegram_id(services.db, chat_id)
     await say(services, chat_id, services.texts_for(staff)(key))
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_crm_error, ExceptionTypeFilter(CrmError))
+    router.errors.register(on_error)
+    return router

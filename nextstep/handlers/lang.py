@@ -15,18 +15,15 @@ from nextstep.bot.services.staff import StaffInfo, set_locale
 from nextstep.handlers.answers import claim_and_answer
 from nextstep.handlers.filters import Action
 
-router = Router(name=__name__)
 LANG = "lang"
 CHOICES = (("ru", "Русский"), ("en", "English"))
 
 
-@router.message(Command("lang"))
 async def cmd_lang(message: Message, services: Services, staff: StaffInfo) -> None:
     buttons = tuple(ButtonSpec(label, LANG, {"locale": code}) for code, label in CHOICES)
     await send_menu(services, staff, LANG, CardView(_("lang.choose"), (buttons,)))
 
 
-@router.callback_query(Action(LANG))
 async def on_lang(
     query: CallbackQuery, services: Services, staff: StaffInfo, press: Press
 ) -> None:
@@ -35,3 +32,10 @@ async def on_lang(
     updated = await set_locale(services.db, staff.id, str(press.args["locale"]))
     if press.card_id is not None:
         await redraw(services, press.card_id, CardView(services.texts_for(updated)("lang.set")))
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_lang, Command("lang"))
+    router.callback_query.register(on_lang, Action(LANG))
+    return router

@@ -13,9 +13,6 @@ from nextstep.bot.services.messages import say
 from nextstep.bot.services.pairing import PairStatus, redeem_invite
 from nextstep.bot.services.staff import StaffInfo
 
-router = Router(name=__name__)
-unpaired = Router(name=f"{__name__}.unpaired")
-
 REPLIES = {
     PairStatus.USED: "pairing.used",
     PairStatus.EXPIRED: "pairing.expired",
@@ -23,7 +20,6 @@ REPLIES = {
 }
 
 
-@router.message(CommandStart(deep_link=True))
 async def cmd_start_token(message: Message, command: CommandObject, services: Services) -> None:
     user = message.from_user
     if user is None:
@@ -40,7 +36,6 @@ async def cmd_start_token(message: Message, command: CommandObject, services: Se
     await say(services, message.chat.id, text)
 
 
-@router.message(CommandStart())
 async def cmd_start(message: Message, services: Services, staff: StaffInfo | None) -> None:
     if staff is None:
         await say(services, message.chat.id, _("pairing.not_paired"))
@@ -48,11 +43,24 @@ async def cmd_start(message: Message, services: Services, staff: StaffInfo | Non
     await say(services, message.chat.id, _("pairing.hello").format(name=staff.name))
 
 
-@unpaired.message()
 async def on_unpaired_message(message: Message, services: Services) -> None:
     await say(services, message.chat.id, _("pairing.not_paired"))
 
 
-@unpaired.callback_query()
 async def on_unpaired_press(query: CallbackQuery) -> None:
     await query.answer(_("pairing.not_paired"), show_alert=True)
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_start_token, CommandStart(deep_link=True))
+    router.message.register(cmd_start, CommandStart())
+    return router
+
+
+def make_unpaired_router() -> Router:
+    """Last: anyone not paired gets one clear message, whatever they send or press."""
+    router = Router(name=f"{__name__}.unpaired")
+    router.message.register(on_unpaired_message)
+    router.callback_query.register(on_unpaired_press)
+    return router

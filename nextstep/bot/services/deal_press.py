@@ -183,14 +183,15 @@ async def typed_call_back(
     if at is None:
         await _tell(services, presser, "prompt.call_back_unclear")
         return FollowUp(CALL_BACK_TIME, deal_id, task_id)
-    args = {"task_id": task_id, "at": at.isoformat(), "label": t.when(at)}
+    said = calltime.echo(at, t.locale, tz, services.now())
+    args = {"task_id": task_id, "at": at.isoformat(), "label": said}
     rows = [
         (
             ButtonSpec(t("button.confirm"), CALL_BACK_AT, args),
             ButtonSpec(t("button.change"), CALL_BACK_CHANGE, {"task_id": task_id}),
         )
     ]
-    view = prompt_view(t("prompt.call_back_confirm", when=t.when(at)), rows)
+    view = prompt_view(t("prompt.call_back_confirm", when=said), rows)
     await _send_prompt(services, presser, deal_id, task_id, "confirm_call", view)
     return FollowUp()
 

@@ -242,7 +242,7 @@ async def test_typed_call_back_time_is_echoed_then_confirmed(services, crm, team
     ]
     await deal_press.typed_call_back(services, team["manager"], DEAL_ID, CALL_TASK, "завтра в 15")
     echo = (await outbox(db, "telegram"))[-1]
-    assert echo["text"] == "Перезвонить 3 марта, 15:00?"
+    assert echo["text"] == "Перезвонить: завтра, 3 марта, 15:00?"
     await press(services, team["manager"], "✅ Подтвердить")
     rows = (await outbox(db, "crm"))[before:]
     assert ops(rows) == ["complete_task", "add_call_note", "create_task"]
