@@ -274,8 +274,8 @@ def _apply_part(hour: int, part: str | None) -> int:
             hour = hour + 12 if 1 <= hour <= 7 else hour
             ok = hour in (11, 12) or 13 <= hour <= 19
         case "evening":
-            hour = hour + 12 if 1 <= hour <= 11 else hour
-            ok = 13 <= hour <= 23
+            hour = hour + 12 if 4 <= hour <= 11 else hour
+            ok = 16 <= hour <= 23
         case "night":
             hour = {12: 0, 9: 21, 10: 22, 11: 23}.get(hour, hour)
             ok = 0 <= hour <= 5 or 21 <= hour <= 23
@@ -417,8 +417,8 @@ def _scan(s: str, today: date, found: _Found) -> str:
             if t["part"]:
                 raise _Reject
             hour = _ampm(hour, t["ampm"])
-            if found.part is not None:
-                _apply_part(hour, found.part)  # "9pm in the morning" is nonsense
+            if found.part is not None and _apply_part(hour, found.part) != hour:
+                raise _Reject  # "9pm in the morning", "2am tonight"
         else:
             said = _MERIDIEM_PART[t["part"]] if t["part"] else None
             if said and found.part and said != found.part:
