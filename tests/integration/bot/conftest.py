@@ -21,10 +21,10 @@ from nextstep.bot.storage import Database, upgrade
 from nextstep.crm_client.models import User
 from nextstep.handlers import setup
 from nextstep.sandbox.telegram import TelegramEmulator, run_telegram_emulator
+from tests.unit.engine.engine_world import MANAGER
 from tests.unit.handlers.world import (
     ADMIN_TG,
     HEAD_TG,
-    MANAGER,
     MANAGER_TG,
     OTHER_TG,
     Clock,

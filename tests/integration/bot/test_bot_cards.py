@@ -10,7 +10,7 @@ from nextstep.bot.services.cards import TAKE, ButtonSpec, CardView
 from nextstep.bot.services.inbox import process_crm_event
 from nextstep.bot.services.outbound import Outbound
 from nextstep.crm_client.models import CrmEvent, CrmEventType
-from nextstep.sandbox.telegram import ChatMessage
+from nextstep.sandbox.telegram import CallbackAnswer, ChatMessage
 from tests.integration.bot.conftest import World
 from tests.unit.engine.engine_world import SECOND
 from tests.unit.handlers.world import (
@@ -94,15 +94,17 @@ async def test_a_press_by_someone_else_gets_an_alert_and_changes_nothing(team_wo
     assert world.emu.message(OTHER_TG, card.message_id).button_texts == [TAKE_LABEL]
 
 
+async def answered(world: World, query: str) -> CallbackAnswer:
+    return await world.emu.wait_for(lambda: world.emu.callback_answer(query))
+
+
 async def test_a_double_press_acts_once(team_world: World) -> None:
     world = team_world
     card = await new_deal_card(world)
     data = card.callback_data(TAKE_LABEL)
     first = await world.emu.user_presses(MANAGER_TG, card.message_id, data)
     second = await world.emu.user_presses(MANAGER_TG, card.message_id, data)
-    answers = [
-        await world.emu.wait_for(lambda q=q: world.emu.callback_answer(q)) for q in (first, second)
-    ]
+    answers = [await answered(world, q) for q in (first, second)]
     # Polling handles updates concurrently: either press may be the one that acts.
     assert sorted(a.show_alert for a in answers) == [False, True]
     assert any("Уже сделано" in (a.text or "") for a in answers)

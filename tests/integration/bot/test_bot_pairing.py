@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from nextstep.bot.services.pairing import create_invite
 from tests.integration.bot.conftest import STRANGER_TG, World
-from tests.unit.handlers.world import MANAGER, MANAGER_TG, OTHER_TG
+from tests.unit.engine.engine_world import MANAGER
+from tests.unit.handlers.world import MANAGER_TG, OTHER_TG
 
 
 async def invite(world: World, days_ago: int = 0) -> str:
