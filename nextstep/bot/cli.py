@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.playbook.cli",
     "nextstep.bot.simulate_cli",  # adds `playbook simulate`: after playbook.cli
     "nextstep.bot.storage.cli",
+    "nextstep.bot.staff_cli",
     "nextstep.bot.audit.cli",
     "nextstep.bot.sync.cli",
     "nextstep.sandbox.cli",
