@@ -135,3 +135,31 @@ def test_holiday_stops_weekly_schedules_but_not_shift_cycles() -> None:
     )
     [move] = [a for a in actions if isinstance(a, MoveTaskToWorkingDay)]
     assert move.new_due == tuesday_noon + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "due",
+    [
+        datetime(2026, 3, 7, 3, 0, tzinfo=UTC),  # Saturday early
+        datetime(2026, 3, 7, 12, 0, tzinfo=UTC),
+        datetime(2026, 3, 8, 20, 0, tzinfo=UTC),  # Sunday 23:00 Moscow
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # Berlin's spring-forward night
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # Berlin's fall-back night
+    ],
+)
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin", "Asia/Vladivostok"])
+def test_the_cached_calendar_agrees_with_the_schedule(due: datetime, zone: str) -> None:
+    from nextstep.bot.engine import schedule as sched
+
+    for spec in (
+        {"timezone": zone},
+        {
+            "timezone": zone,
+            "cycle": {"pattern": "2/2", "anchor": "2026-03-02"},
+            "hours": "20:00-08:00",
+        },
+    ):
+        schedule = Schedule.model_validate(spec)
+        cal = ScheduleCalendar(schedule)
+        assert cal.move_to_working_time(due) == sched.move_to_working_time(schedule, due)
+        assert cal.is_on_shift(due) == sched.is_on_shift(schedule, due)

@@ -1,30 +1,51 @@
 """A person's `Schedule` seen as the `ShiftCalendar` the SLA rules ask (on shift now? when next?
-is that day off?), with the answers cached per instance: a sweep asks the same few questions of
-each person many times. Times come back in UTC, as everywhere inside."""
+is that day off? where does a task due on a day off go?), answered from the schedule's shifts
+cached per local date: a sweep asks these of the same few people for thousands of tasks. Times
+come back in UTC, as everywhere inside."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from nextstep.bot.engine import schedule as sched
-from nextstep.bot.engine.schedule import Schedule
+from nextstep.bot.engine.schedule import Interval, Schedule, local_datetime
 
 
 class ScheduleCalendar:
-    """Adapts `engine.schedule` to `facts.ShiftCalendar`. Build one per person per sweep."""
+    """Adapts `engine.schedule` to `facts.ShiftCalendar`. Build one per person; the caches
+    hold one entry per local date asked about."""
 
-    __slots__ = ("_day_off", "schedule")
+    __slots__ = ("_next_day", "_shifts", "_working", "schedule")
 
     def __init__(self, schedule: Schedule) -> None:
         self.schedule = schedule
-        self._day_off: dict[date, bool] = {}
+        self._shifts: dict[date, list[Interval]] = {}
+        self._working: dict[date, bool] = {}
+        self._next_day: dict[date, date] = {}
 
     @property
     def timezone(self) -> str:
         return self.schedule.timezone
 
+    def _shifts_on(self, day: date) -> list[Interval]:
+        found = self._shifts.get(day)
+        if found is None:
+            found = self._shifts[day] = sched.shifts_on(self.schedule, day)
+        return found
+
+    def _is_working(self, day: date) -> bool:
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = sched.is_working_day(self.schedule, day)
+        return known
+
     def is_on_shift(self, at: datetime) -> bool:
-        return sched.is_on_shift(self.schedule, at)
+        today = at.astimezone(self.schedule.tz).date()
+        for day in (today - timedelta(days=1), today):
+            for start, end in self._shifts_on(day):
+                if start <= at < end:
+                    return True
+        return False
 
     def next_shift_start(self, at: datetime) -> datetime | None:
         try:
@@ -33,14 +54,26 @@ class ScheduleCalendar:
             return None
 
     def is_day_off(self, at: datetime) -> bool:
-        day = at.astimezone(self.schedule.tz).date()
-        known = self._day_off.get(day)
-        if known is None:
-            known = self._day_off[day] = not sched.is_working_day(self.schedule, day)
-        return known
+        return not self._is_working(at.astimezone(self.schedule.tz).date())
 
     def move_to_working_time(self, at: datetime) -> datetime:
-        return sched.move_to_working_time(self.schedule, at).astimezone(UTC)
+        """As `schedule.move_to_working_time`: the same local time on the next working day,
+        clamped into its shifts (before → the first start, after → the last end)."""
+        local = at.astimezone(self.schedule.tz)
+        day = local.date()
+        if self._is_working(day) or self.is_on_shift(at):
+            return at
+        target = self._next_day.get(day)
+        if target is None:
+            target = self._next_day[day] = sched.next_working_day(self.schedule, day)
+        candidate = local_datetime(target, local.time(), self.schedule.tz)
+        shifts = self._shifts_on(target)
+        for start, end in shifts:
+            if candidate < start:
+                return start.astimezone(UTC)
+            if candidate < end:
+                return candidate.astimezone(UTC)
+        return shifts[-1][1].astimezone(UTC)
 
     def days_off_ahead(self, at: datetime) -> int:
         return sched.days_off_ahead(self.schedule, at.astimezone(self.schedule.tz).date())

@@ -15,7 +15,8 @@ whether the condition holds now (a `Finding`, or None) and the clock, it says wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from nextstep.bot.engine.sla.actions import (
@@ -51,16 +52,26 @@ class Finding:
     facts: Facts
     deal_id: int | None = None
     activity_at: datetime | None = None  # the latest activity on the subject (restarts clocks)
-    manager_buttons: tuple[Button, ...] = ()
-    head_buttons: tuple[Button, ...] = ()
+    # The card's own buttons for a rung's audience; called only when a card is sent or edited.
+    buttons: Callable[[Audience], tuple[Button, ...]] | None = None
 
 
 @dataclass(frozen=True)
 class LadderContext:
-    """What `step` needs besides the record and the finding."""
+    """What `step` needs besides the record and the finding. One per sweep: it remembers who
+    is off shift at this sweep's moment."""
 
     staff: StaffDirectory
     snooze_buttons: tuple[Button, ...] = ()
+    _waits: dict[tuple[int, datetime], datetime | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def wait(self, who: int, now: datetime) -> datetime | None:
+        key = (who, now)
+        if key not in self._waits:
+            self._waits[key] = shift_wait(self.staff, who, now)
+        return self._waits[key]
 
 
 def audience_of(to: Audience, owner: int, staff: StaffDirectory) -> int | None:
@@ -111,12 +122,9 @@ def next_raise(state: EscalationState, ladder: Ladder) -> datetime | None:
 
 
 def _buttons(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
-    own = (
-        finding.manager_buttons
-        if finding.ladder[level].to is Audience.MANAGER
-        else finding.head_buttons
-    )
-    return own + ctx.snooze_buttons
+    if finding.buttons is None:
+        return ctx.snooze_buttons
+    return finding.buttons(finding.ladder[level].to) + ctx.snooze_buttons
 
 
 def step(
@@ -149,6 +157,9 @@ def _open(
         anchor = min(finding.activity_at, now)
     level, since = _climb(finding.ladder, 0, anchor, now)
     level, who = _seat(finding, level, ctx.staff)
+    if who is None:
+        return [], None  # nobody to tell at any rung: pairing health reports it
+    wait = ctx.wait(who, now)
     state = EscalationState(
         rule=finding.rule,
         subject_key=finding.subject_key,
@@ -156,18 +167,15 @@ def _open(
         opened_at=now,
         level_since=since,
         audience=who,
+        sent_level=None if wait is not None else level,
+        sent_to=None if wait is not None else who,
+        deferred_until=wait,
         facts=finding.facts,
     )
-    if who is None:
-        return [], None  # nobody to tell at any rung: pairing health reports it
-    wait = shift_wait(ctx.staff, who, now)
     if wait is not None:
-        held = replace(state, deferred_until=wait)
-        return [Defer(held, who, wait)], wait
-    sent = replace(state, sent_level=level, sent_to=who)
-    buttons = _buttons(finding, level, ctx)
-    action = Open(sent, who, finding.deal_id, finding.facts, buttons)
-    return [action], next_raise(sent, finding.ladder)
+        return [Defer(state, who, wait)], wait
+    action = Open(state, who, finding.deal_id, finding.facts, _buttons(finding, level, ctx))
+    return [action], next_raise(state, finding.ladder)
 
 
 def _hold(
@@ -180,6 +188,16 @@ def _hold(
     if state.deferred_until is not None and now < state.deferred_until:
         return _refresh(state, finding, ctx), state.deferred_until
 
+    if (
+        state.deferred_until is None
+        and state.status is not Status.SNOOZED
+        and state.sent_level == level
+        and (finding.activity_at is None or finding.activity_at <= state.level_since)
+        and finding.facts == state.facts
+    ):  # the usual tick: nothing new; only the level's time limit can matter
+        due = next_raise(state, ladder)
+        if due is None or now < due:
+            return [], due
     clock = state.level_since
     if finding.activity_at is not None and clock < finding.activity_at <= now:
         clock = finding.activity_at  # any activity on the deal restarts the level's clock
@@ -205,7 +223,7 @@ def _hold(
     if who is None:
         return [], next_raise(base, ladder)
     if raised or state.sent_level != new_level:  # a card is due: the first, or a higher one
-        wait = shift_wait(ctx.staff, who, now)
+        wait = ctx.wait(who, now)
         if wait is not None:
             return [Defer(replace(base, deferred_until=wait), who, wait)], wait
         sent = replace(base, deferred_until=None, sent_level=new_level, sent_to=who)

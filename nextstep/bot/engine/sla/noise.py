@@ -95,19 +95,24 @@ def apply_budget(
     sent = dict(pings_in_last_hour)
     out: list[EscalationAction] = []
     grouped: dict[int, list[Ping]] = {}
+    rules: dict[int, tuple[int | None, datetime | None]] = {}  # per recipient: cap, quiet end
     for action in actions:
         if not isinstance(action, Open | Raise | Remind):
             out.append(action)
             continue
         who = action.audience
-        member = staff.get(who)
-        role = noise.for_role(member.role if member else "manager")
-        tz = member.timezone if member else "UTC"
-        verdict = budget(sent.get(who, 0), role.per_hour, role.quiet_hours, now, tz)
-        if isinstance(verdict, Hold):
-            out.append(Defer(_held(action, verdict.until), who, verdict.until))
+        known = rules.get(who)
+        if known is None:
+            member = staff.get(who)
+            role = noise.for_role(member.role if member else "manager")
+            tz = member.timezone if member else "UTC"
+            quiet = quiet_end(role.quiet_hours, now, tz) if role.quiet_hours else None
+            known = rules[who] = (role.per_hour, quiet)
+        cap, quiet = known
+        if quiet is not None:
+            out.append(Defer(_held(action, quiet), who, quiet))
             continue
-        if isinstance(verdict, Group):
+        if cap is not None and sent.get(who, 0) >= cap:
             grouped.setdefault(who, []).append(action)
             continue
         sent[who] = sent.get(who, 0) + 1

@@ -19,6 +19,7 @@ from nextstep.bot.playbook.sections.sla import Audience
 
 PILE_LISTED = 20  # tasks named on an overdue-pile card (the count covers all)
 HEAD_ONLY: Ladder = (Step(Audience.HEAD, None),)
+Buttons = tuple[Button, ...]
 
 
 def deal_key(deal_id: int) -> str:
@@ -58,11 +59,8 @@ def take_clock(deal: DealRow, since: datetime, cfg: SlaConfig, now: datetime) ->
     return TakeClock(since, cfg.sla.take.deadline, None)
 
 
-def take_finding(
-    deal: DealRow, clock: TakeClock, cfg: SlaConfig, candidates: Sequence[int]
-) -> tuple[Ladder, datetime, Facts, tuple[Button, ...], tuple[Button, ...]]:
-    ladder, first = cfg.take_ladder(clock.deadline)
-    facts: Facts = (
+def take_facts(deal: DealRow, clock: TakeClock) -> Facts:
+    return (
         ("deal", deal.id),
         ("name", deal.name),
         ("manager", deal.responsible_user_id),
@@ -71,8 +69,14 @@ def take_finding(
         ("priority", clock.priority),
         ("price", deal.price),
     )
-    manager_buttons = (Button("take", "sla.button.take_into_work", (("deal", deal.id),)),)
-    head_buttons = (
+
+
+def take_manager_buttons(deal: DealRow) -> tuple[Button, ...]:
+    return (Button("take", "sla.button.take_into_work", (("deal", deal.id),)),)
+
+
+def take_head_buttons(deal: DealRow, candidates: Sequence[int]) -> tuple[Button, ...]:
+    return (
         *(
             Button("reassign", "sla.button.reassign_to", (("deal", deal.id), ("to", who)))
             for who in candidates
@@ -80,7 +84,6 @@ def take_finding(
         Button("take_myself", "sla.button.take_myself", (("deal", deal.id),)),
         Button("remind", "sla.button.remind_again", (("deal", deal.id),)),
     )
-    return ladder, clock.since + first, facts, manager_buttons, head_buttons
 
 
 # --- no open task -----------------------------------------------------------------------------
@@ -97,14 +100,18 @@ def no_task_facts(deal: DealRow, plan: PipelineSla) -> Facts:
     )
 
 
-def no_task_buttons(
-    deal: DealRow, cfg: SlaConfig
-) -> tuple[tuple[Button, ...], tuple[Button, ...]]:
-    templates = tuple(
+def no_task_buttons(deal: DealRow, cfg: SlaConfig, to: Audience) -> Buttons:
+    """The manager picks the next step from the templates; a head can remind the manager."""
+    if to is not Audience.MANAGER:
+        return remind_buttons(deal.id)
+    return tuple(
         Button("next_step", "sla.button.next_step", (("deal", deal.id), ("template", i)))
         for i in range(len(cfg.sla.no_task.templates))
     )
-    return templates, (Button("remind", "sla.button.remind", (("deal", deal.id),)),)
+
+
+def remind_buttons(deal_id: int) -> Buttons:
+    return (Button("remind", "sla.button.remind", (("deal", deal_id),)),)
 
 
 # --- stuck on a stage -------------------------------------------------------------------------
@@ -120,9 +127,6 @@ def stuck_facts(deal: DealRow, plan: PipelineSla, limit: timedelta) -> Facts:
         ("limit_days", limit.days),
         ("price", deal.price),
     )
-
-
-STUCK_HEAD_BUTTONS_ACTION = "remind"
 
 
 # --- moved back out of a closed stage ---------------------------------------------------------

@@ -10,9 +10,10 @@ whose condition cleared. The result lists the actions, the deadlines the runtime
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from nextstep.bot.engine.sla.actions import (
@@ -44,14 +45,17 @@ from nextstep.bot.engine.sla.rules import (
     no_task_facts,
     pile_buttons,
     pile_facts,
+    remind_buttons,
     stuck_facts,
     subject_id,
     take_clock,
-    take_finding,
+    take_facts,
+    take_head_buttons,
+    take_manager_buttons,
     task_key,
 )
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
-from nextstep.bot.playbook.sections.sla import OnDeadline
+from nextstep.bot.playbook.sections.sla import Audience, OnDeadline
 
 Key = tuple[Rule, str]
 DAY_OFF_HORIZON = 14  # days ahead in which tasks due on a day off are moved or handed over
@@ -105,7 +109,6 @@ class _Sweep:
     overdue: dict[int, list[TaskRow]] = field(default_factory=dict)
     overdue_budget: dict[int, float] = field(default_factory=dict)
     tracked: dict[int, DealRow] = field(default_factory=dict)  # deals with live escalations
-    late_buttons: dict[Key, Callable[[], tuple[Button, ...]]] = field(default_factory=dict)
     _on_shift: dict[int, bool] = field(default_factory=dict)
     _off_days: dict[int, _OffDays | None] = field(default_factory=dict)
 
@@ -261,46 +264,39 @@ def _take(run: _Sweep, deal: DealRow, tracked: bool) -> None:
             since = start  # landed off shift: the clock starts with the manager's shift
     clock = take_clock(deal, since, cfg, now)
     key = deal_key(deal.id)
-    _, first = cfg.take_ladder(clock.deadline)
+    ladder, first = cfg.take_ladder(clock.deadline)
     ripe = since + first
     if now < ripe and not (tracked and (Rule.TAKE, key) in run.states):
         run.due(Rule.TAKE, key, ripe)
         return
-    ladder, ripe, facts, manager_buttons, head_buttons = take_finding(deal, clock, cfg, ())
+
+    def buttons(to: Audience) -> tuple[Button, ...]:
+        if to is Audience.MANAGER:
+            return take_manager_buttons(deal)
+        # "Reassign to…" reads every manager's load: only known once the scan is done.
+        return take_head_buttons(deal, run.candidates(deal.responsible_user_id))
+
+    facts = take_facts(deal, clock)
     run.found(
         Finding(
-            Rule.TAKE,
-            key,
-            deal.responsible_user_id,
-            ripe,
-            ladder,
-            facts,
-            deal.id,
-            None,
-            manager_buttons,
-            head_buttons,
+            Rule.TAKE, key, deal.responsible_user_id, ripe, ladder, facts, deal.id, None, buttons
         )
     )
-    # "Reassign to…" needs every manager's load: filled in once the scan is done.
-    run.late_buttons[(Rule.TAKE, key)] = lambda: take_finding(
-        deal, clock, cfg, run.candidates(deal.responsible_user_id)
-    )[4]
 
 
 def _no_task(run: _Sweep, deal: DealRow, plan: PipelineSla, ripe: datetime) -> None:
-    manager_buttons, head_buttons = no_task_buttons(deal, run.cfg)
+    cfg = run.cfg
     run.found(
         Finding(
             Rule.NO_TASK,
             deal_key(deal.id),
             deal.responsible_user_id,
             ripe,
-            run.cfg.no_task_ladder,
+            cfg.no_task_ladder,
             no_task_facts(deal, plan),
             deal.id,
             deal.last_activity_at,
-            manager_buttons,
-            head_buttons,
+            lambda to: no_task_buttons(deal, cfg, to),
         )
     )
 
@@ -308,7 +304,6 @@ def _no_task(run: _Sweep, deal: DealRow, plan: PipelineSla, ripe: datetime) -> N
 def _stuck(
     run: _Sweep, deal: DealRow, plan: PipelineSla, ripe: datetime, limit: timedelta
 ) -> None:
-    remind = (deal_remind_button(deal.id),)
     run.found(
         Finding(
             Rule.STUCK,
@@ -319,14 +314,9 @@ def _stuck(
             stuck_facts(deal, plan, limit),
             deal.id,
             deal.last_activity_at,
-            (),
-            remind,
+            lambda to: () if to is Audience.MANAGER else remind_buttons(deal.id),
         )
     )
-
-
-def deal_remind_button(deal_id: int) -> Button:
-    return Button("remind", "sla.button.remind", (("deal", deal_id),))
 
 
 def _closed_stage(run: _Sweep, deal: DealRow, plan: PipelineSla) -> None:
@@ -346,8 +336,7 @@ def _closed_stage(run: _Sweep, deal: DealRow, plan: PipelineSla) -> None:
             closed_stage_facts(deal, plan, revert),
             deal.id,
             None,
-            (),
-            closed_stage_buttons(deal, revert),
+            lambda to: closed_stage_buttons(deal, revert),
         )
     )
 
@@ -371,12 +360,8 @@ def _day_off(run: _Sweep, task: TaskRow) -> None:
                 handover_facts(task, days),
                 task.deal_id,
                 None,
-                (),
-                (),
+                lambda to: handover_buttons(task, run.candidates(who)),
             )
-        )
-        run.late_buttons[(Rule.HANDOVER, task_key(task.id))] = lambda: handover_buttons(
-            task, run.candidates(who)
         )
         return
     calendar = run.staff.calendar(who)
@@ -409,10 +394,13 @@ def _piles(run: _Sweep) -> None:
                 pile_facts(owner, tasks, run.overdue_budget[owner]),
                 None,
                 None,
-                (),
-                pile_buttons(owner),
+                partial(_pile_buttons, owner),
             )
         )
+
+
+def _pile_buttons(owner: int, to: Audience) -> tuple[Button, ...]:
+    return pile_buttons(owner)
 
 
 def _step_all(run: _Sweep) -> None:
@@ -420,8 +408,6 @@ def _step_all(run: _Sweep) -> None:
     auto = run.cfg.sla.take.on_deadline is OnDeadline.AUTO_REASSIGN
     for key, finding in run.findings.items():
         state = run.states.get(key)
-        if (buttons := run.late_buttons.get(key)) is not None:
-            finding = replace(finding, head_buttons=buttons())
         if auto and finding.rule is Rule.TAKE and _auto_reassign(run, finding, state):
             continue
         actions, at = step(state, finding, run.now, ctx)
