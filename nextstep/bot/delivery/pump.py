@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +40,7 @@ class Pump:
         lease: timedelta,
         capacity: int,
         poll_interval: float,
+        claim_interval: float = 0.1,
     ) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
@@ -49,6 +52,7 @@ class Pump:
         self.lease = lease
         self.capacity = capacity
         self.poll_interval = poll_interval
+        self.claim_interval = claim_interval
         self._wake = asyncio.Event()
         self._stopping = False
         self._locks: dict[Hashable, asyncio.Lock] = {}
@@ -79,25 +83,35 @@ class Pump:
     async def _loop(self, *, until_idle: bool) -> int:
         in_hand: set[asyncio.Task[None]] = set()
         handled = 0
+        last_claim = -math.inf
         try:
             while True:
                 free = self.capacity - len(in_hand)
-                claimed: Sequence[OutboxItem] = ()
-                if free > 0 and not self._stopping:
+                since = time.monotonic() - last_claim
+                # With rows in hand, claim at most every `claim_interval`: each claim is a write
+                # transaction, and on SQLite every writer queues behind the others.
+                may_claim = (
+                    free > 0
+                    and not self._stopping
+                    and (not in_hand or since >= self.claim_interval)
+                )
+                if may_claim:
                     self._wake.clear()
-                    claimed = await self._claim(free)
-                    for row in claimed:
+                    for row in await self._claim(free):
                         in_hand.add(asyncio.create_task(self._work(row), name=f"outbox-{row.id}"))
+                    last_claim = time.monotonic()
                 if not in_hand:
                     if until_idle or self._stopping:
                         return handled
                     await self._sleep()
                     continue
-                if claimed and len(claimed) == free:
+                if len(in_hand) >= self.capacity:
                     # Full: nothing to claim until something finishes.
                     done, _ = await asyncio.wait(in_hand, return_when=asyncio.FIRST_COMPLETED)
+                elif may_claim:
+                    done = await self._wait_some(in_hand, self.poll_interval, wake=True)
                 else:
-                    done = await self._wait_some(in_hand)
+                    done = await self._wait_some(in_hand, self.claim_interval - since, wake=False)
                 handled += len(done)
                 in_hand -= done
         finally:
@@ -106,18 +120,24 @@ class Pump:
             if in_hand:
                 await asyncio.gather(*in_hand, return_exceptions=True)
 
-    async def _wait_some(self, in_hand: set[asyncio.Task[None]]) -> set[asyncio.Task[None]]:
-        """Until a row finishes (its successor may now be claimable), a wake, or a poll tick."""
-        waker: asyncio.Task[Any] = asyncio.create_task(self._wake.wait())
+    async def _wait_some(
+        self, in_hand: set[asyncio.Task[None]], limit: float, *, wake: bool
+    ) -> set[asyncio.Task[None]]:
+        """Until a row finishes (its successor may now be claimable), a wake, or `limit` s."""
+        waitables: set[asyncio.Task[Any]] = set(in_hand)
+        waker: asyncio.Task[Any] | None = None
+        if wake:
+            waker = asyncio.create_task(self._wake.wait())
+            waitables.add(waker)
         try:
-            waitables: set[asyncio.Task[Any]] = {*in_hand, waker}
             done, _ = await asyncio.wait(
-                waitables, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                waitables, timeout=max(0.0, limit), return_when=asyncio.FIRST_COMPLETED
             )
         finally:
-            waker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await waker
+            if waker is not None:
+                waker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waker
         return {task for task in in_hand if task in done}
 
     async def _sleep(self) -> None:

@@ -123,7 +123,9 @@ class TelegramSender:
             self._render_reason
         )
         self._clock = clock
-        self._bucket = TokenBucket(self.global_rate)
+        # A small burst makes up for slots lost while the pipeline stalled (a slow commit)
+        # without ever exceeding global_rate by more than a fifth in any second.
+        self._bucket = TokenBucket(self.global_rate, burst=max(1.0, self.global_rate / 5))
         self._pacer = ChatPacer(self.chat_interval)
         # Never start a send in the last part of the lease: the row may be re-claimed.
         self._lease_margin = timedelta(seconds=min(lease.total_seconds() / 2, request_timeout + 5))
