@@ -2,7 +2,8 @@
 
 Ordering: the executor gives every op `order_key="deal:N"`, and the storage's claim hands out a
 row only when the older rows of that key are done — an op never overtakes an older pending or
-retrying op of its deal. (Rows without an order_key are still serialized per deal in process.)
+retrying op of its deal. (Rows enqueued without an order_key only get in-process serialization
+of the ops of one deal claimed together, in id order: always set the key.)
 
 Outcomes (docs/bot-layer.md):
 - 429, 5xx, timeouts, connection errors, unreadable answers → retried with capped exponential

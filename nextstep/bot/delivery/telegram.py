@@ -4,6 +4,8 @@ Pacing: a global token bucket (`telegram_global_rate`, 25 msg/s by default, unde
 ~30) and per-chat spacing (`telegram_chat_interval`, 1 s). Different chats go out concurrently
 (at most `max_in_flight` rows in hand); one chat's rows go one at a time, in order, because the
 storage's claim hands out a row only when the older rows of its `order_key` ("chat:N") are done.
+The pacing state lives in this object: run one sender per bot token (several relays would each
+spend the whole budget).
 
 Outcomes (docs/bot-layer.md):
 - success → `result={"message_id": M}`, and `cards.message_id = M` for a card;
