@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nextstep.bot.storage import Database
@@ -186,11 +186,18 @@ async def _apply_deals(
             counts.unchanged += 1
             continue
         changed.append(deal)
-        entered.append({"id": deal.id, "stage_entered_at": wanted["stage_entered_at"]})
+        entered.append({"deal_id": deal.id, "entered": wanted["stage_entered_at"]})
     await mirror.upsert_deals(changed)
     if entered:
         # The mirror's upsert guesses the stage time; the events feed knows it.
-        await session.execute(update(CrmDeal), entered)  # bulk UPDATE by primary key
+        stmt = (
+            update(CrmDeal)
+            .where(CrmDeal.id == bindparam("deal_id"))
+            .values(stage_entered_at=bindparam("entered"))
+        )
+        # On the connection, not the ORM session: a Core executemany (one statement compiled
+        # for all rows), not the ORM's per-row bulk update.
+        await (await session.connection()).execute(stmt, entered)
     gone = (stored.keys() - deals.keys()) if full else fetched.deleted_deal_ids
     gone_ids = sorted(i for i in gone if i in stored and not stored[i].is_deleted)
     if gone_ids:
