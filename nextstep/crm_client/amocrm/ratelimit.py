@@ -19,6 +19,7 @@ class RateLimiter:
         self.interval = 1.0 / rate
         self._clock = clock or SystemClock()
         self._next_free: float | None = None
+        self._hold_until = float("-inf")  # set by defer(); checked again after every wait
 
     def reserve(self) -> float:
         """Book the next slot and return its time on the clock's monotonic scale."""
@@ -28,15 +29,22 @@ class RateLimiter:
         return slot
 
     async def acquire(self) -> float:
-        """Wait for this caller's slot; returns the slot time."""
-        slot = self.reserve()
-        delay = slot - self._clock.monotonic()
-        if delay > 0:
-            await self._clock.sleep(delay)
-        return slot
+        """Wait for this caller's slot; returns the slot time.
+
+        A slot booked before a `defer()` may fall inside the hold: then the caller books
+        again after it instead of going out (else a 429 burst would repeat at once).
+        """
+        while True:
+            slot = self.reserve()
+            delay = slot - self._clock.monotonic()
+            if delay > 0:
+                await self._clock.sleep(delay)
+            if slot >= self._hold_until:
+                return slot
 
     def defer(self, seconds: float) -> None:
         """Hold every caller back for `seconds` from now (after a 429: everyone backs off)."""
         until = self._clock.monotonic() + max(0.0, seconds)
+        self._hold_until = max(self._hold_until, until)
         if self._next_free is None or self._next_free < until:
             self._next_free = until

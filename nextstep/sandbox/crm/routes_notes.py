@@ -15,7 +15,8 @@ from .views import note_json
 
 routes = web.RouteTableDef()
 
-CALL_PARAMS = ("uniq", "duration", "source", "link", "phone")
+#: Required call params. `link` (the recording) is optional: an unanswered call has none.
+CALL_PARAMS = ("uniq", "duration", "source", "phone")
 
 
 def parse_note(
