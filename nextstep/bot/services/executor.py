@@ -56,7 +56,7 @@ from nextstep.bot.services.outbound import Outbound
 from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.models import Card
-from nextstep.crm_client.models import CallNote, DealPatch, NewTask
+from nextstep.crm_client.models import CallNote, Deal, DealPatch, NewTask
 
 Ask = AskResultText | AskLossReason | OfferStages
 # amoCRM call_status codes: 4 conversation took place, 2 call back later, 6 no answer.
@@ -86,6 +86,10 @@ class Executed:
     prompt_card_id: int | None = None
     duplicate: bool = False
     kinds: set[str] = field(default_factory=set)
+
+
+def _phone(deal: Deal) -> str:
+    return next((c.phone for c in deal.contacts if c.phone), "")
 
 
 def project(state: DealState, decision: Decision) -> DealState:
@@ -164,11 +168,14 @@ class Executor:
             case CompleteTask():
                 result = t.text(effect.result_text)
                 payload = {"op": "complete_task", "task_id": effect.task_id, "result_text": result}
+            case AddCallNote() if not _phone(deal):
+                # amoCRM refuses a call note without a phone: the result goes in a plain note.
+                payload = {"op": "add_note", "text": t.text(effect.text)}
             case AddCallNote():
                 note = CallNote(
                     entity_id=deal.id,
                     direction=effect.direction,
-                    phone=next((c.phone for c in deal.contacts if c.phone), ""),
+                    phone=_phone(deal),
                     uniq=str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
                     call_status=CALL_STATUS_CODES[effect.status],
                     call_result=t.text(effect.text),

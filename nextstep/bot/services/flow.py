@@ -33,6 +33,11 @@ async def read_deal(services: Services, deal_id: int) -> tuple[Deal, list[Task]]
     deal = await services.crm.get_deal(deal_id, with_contacts=True)
     if deal is None or deal.is_deleted:
         return None
+    if not any(c.phone for c in deal.contacts) and deal.contact_ids:
+        # The deal read names its contacts; the card and the call note need the main one's phone.
+        contact = await services.crm.get_contact(deal.contact_ids[0])
+        if contact is not None:
+            deal = deal.model_copy(update={"contacts": (contact,)})
     tasks = [t async for t in services.crm.iter_tasks(entity_id=deal_id, is_completed=False)]
     return deal, [t for t in tasks if not t.is_completed]
 

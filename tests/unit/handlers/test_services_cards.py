@@ -308,3 +308,13 @@ async def test_changed_elsewhere_edits_the_card_and_removes_buttons(services, cr
     assert edit["op"] == "edit"
     assert edit["buttons"] == []
     assert "не реализована" in edit["text"]
+
+
+async def test_without_a_phone_the_call_result_goes_in_a_plain_note(services, crm, team, db):
+    await assigned_and_taken(services, crm, team)
+    crm.put_deal(contacts=())
+    before = len(await outbox(db, "crm"))
+    await press(services, team["manager"], "📵 Не дозвонился")
+    rows = (await outbox(db, "crm"))[before:]
+    assert ops(rows) == ["complete_task", "add_note", "create_task"]
+    assert rows[1]["text"] == "Не дозвонились (попытка 1)"

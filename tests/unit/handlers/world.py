@@ -71,6 +71,10 @@ class FakeCrm:
                 continue
             yield task
 
+    async def get_contact(self, contact_id: int) -> Contact | None:
+        self._read()
+        return None
+
     async def get_task(self, task_id: int) -> Task | None:
         self._read()
         return self.tasks.get(task_id)
