@@ -11,17 +11,15 @@ from tests.unit.sla.sla_world import ANNA, BORIS, HEAD, NOW, STAFF, VERA, team
 TEAM = STAFF.team(HEAD)
 
 
-def deal_out(n: int, **kw: object) -> list[int | None]:
+def deal_out(
+    n: int,
+    loads: dict[int, int] | None = None,
+    weights: dict[int, int] | None = None,
+    caps: dict[int, int | None] | None = None,
+) -> list[int | None]:
     cursor, got = 0, []
     for _ in range(n):
-        who, cursor = pick_manager(
-            TEAM,
-            kw.get("loads", {}),
-            kw.get("weights", {}),  # type: ignore[arg-type]
-            kw.get("caps", {}),
-            cursor,
-            NOW,
-        )  # type: ignore[arg-type]
+        who, cursor = pick_manager(TEAM, loads or {}, weights or {}, caps or {}, cursor, NOW)
         got.append(who)
     return got
 

@@ -106,3 +106,16 @@ def test_mistakes_are_located(section: str, message: str) -> None:
     with pytest.raises(PlaybookError) as caught:
         parse_playbook(BARE + section, source="pb.yaml")
     assert message in str(caught.value)
+
+
+def test_story_playbooks_state_their_deadlines() -> None:
+    playbooks = DEFAULT_PLAYBOOK.parent
+    quest = load_playbook(playbooks / "quest-rooms.yaml")
+    assert quest.sla.take.deadline == timedelta(minutes=5)
+    assert quest.sla.take.remind_after(quest.sla.take.deadline) == timedelta(seconds=150)
+    assert quest.schedules.default.cycle is not None
+    assert quest.schedules.default.cycle.period == 4  # 2/2
+    school = load_playbook(playbooks / "online-school.yaml")
+    assert school.sla.take.on_deadline is OnDeadline.AUTO_REASSIGN
+    assert school.sla.take.priority[0].first == timedelta(hours=4)
+    assert school.distribution.mode is Mode.ROUND_ROBIN

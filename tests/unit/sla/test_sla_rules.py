@@ -9,6 +9,7 @@ import pytest
 from nextstep.bot.engine.schedule import Schedule
 from nextstep.bot.engine.sla.actions import Close, MoveTaskToWorkingDay, Open, RevertStage
 from nextstep.bot.engine.sla.distribution import redistribute
+from nextstep.bot.engine.sla.facts import TaskRow
 from nextstep.bot.engine.sla.record import Rule
 from nextstep.bot.playbook.resolve import PlaybookResolveError
 from tests.unit.sla.sla_world import (
@@ -34,7 +35,7 @@ D = timedelta(days=1)
 FUTURE = NOW + D  # Tuesday
 
 
-def busy(row_id: int = 55, **kw: object) -> dict[int, list]:  # type: ignore[type-arg]
+def busy(row_id: int = 55) -> dict[int, list[TaskRow]]:
     return {row_id: [task(900 + row_id, row_id, due=NOW + timedelta(hours=3))]}
 
 

@@ -66,6 +66,7 @@ def test_reassign_buttons_list_on_shift_teammates_least_loaded_first() -> None:
     busy = [deal(100 + i, owner=BORIS) for i in range(3)] + [deal(200, owner=VERA)]
     rt.sweep([lead, *busy], NOW + 10 * M)
     [card] = of(rt.log, Rule.TAKE)
+    assert isinstance(card, Open)
     targets = [dict(b.args)["to"] for b in card.buttons if b.action == "reassign"]
     assert targets == [VERA, BORIS]
 
