@@ -184,7 +184,9 @@ def main() -> None:
         deals, tasks = world(n)
         cold = sweep(deals, tasks, people, {}, cfg, NOW)
         settled = settle(tasks, cold)
-        runs = (("cold", {}, tasks), ("steady", store(cold), settled))
+        runs: tuple[
+            tuple[str, dict[tuple[Rule, str], EscalationState], dict[int, list[TaskRow]]], ...
+        ] = (("cold", {}, tasks), ("steady", store(cold), settled))
         for name, opened, rows in runs:
 
             def run(
