@@ -17,7 +17,9 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.utils.i18n import I18n
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -25,7 +27,7 @@ from nextstep import handlers
 from nextstep.bot.config import Settings
 from nextstep.bot.crm_factory import account_key, build_crm_client
 from nextstep.bot.delivery import CrmWriteRelay, TelegramSender
-from nextstep.bot.i18n_compile import compile_catalogs
+from nextstep.bot.i18n import build_i18n
 from nextstep.bot.playbook.loader import load_playbook
 from nextstep.bot.playbook.resolve import resolve
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
@@ -41,10 +43,12 @@ log = logging.getLogger(__name__)
 INBOX_POLL_SECONDS = 1.0
 
 
-def build_i18n(settings: Settings) -> I18n:
-    """aiogram's I18n refuses a .po without a fresh .mo: compile first."""
-    compile_catalogs(settings.locales_path)
-    return I18n(path=settings.locales_path, default_locale=settings.default_locale)
+def build_fsm_storage(settings: Settings) -> BaseStorage:
+    """Conversation state (a typed call-back time, a result being written): in Redis when
+    REDIS_URL is set, so it survives restarts and is shared by several bot processes."""
+    if settings.redis_url:
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -77,7 +81,7 @@ class Runtime:
         self.crm: CrmClient = crm or build_crm_client(
             settings, DbTokenStore(self.db.sessionmaker, account_key(settings))
         )
-        self.i18n = build_i18n(settings)
+        self.i18n = build_i18n(settings.locales_path, settings.default_locale)
         self.bot = build_bot(settings)
         self._polling = polling and not settings.telegram_webhook_url
         self._use_scheduler = scheduler
@@ -124,7 +128,7 @@ class Runtime:
             clock=self.clock,
             wake=self.wake,
         )
-        self.dp = Dispatcher(services=self.services)
+        self.dp = Dispatcher(storage=build_fsm_storage(self.settings), services=self.services)
         handlers.setup(self.dp, self.i18n)
         await self._start_http()
         self._spawn(self.sender.run())
@@ -161,6 +165,8 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.bot.session.close()
+        if hasattr(self, "dp"):
+            await self.dp.storage.close()
         if self._own_crm:
             await self.crm.aclose()
         await self.db.dispose()
