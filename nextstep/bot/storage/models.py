@@ -307,3 +307,14 @@ class Schedule(Base):
     )
     spec: Mapped[JsonDict] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class DealRules(Base):
+    """The rules' per-deal memory (`engine.rules.facts.RuleState` as JSON): hand-off progress,
+    scheduled rule timers, once-only keys, and the rule tasks awaiting their CRM ids."""
+
+    __tablename__ = "deal_rules"
+
+    deal_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[JsonDict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
