@@ -249,3 +249,13 @@ class WebhookBatch(_Model):
     account_id: int | None = None
     subdomain: str | None = None
     events: list[CrmEvent] = Field(default_factory=list)
+
+
+class CustomFieldDef(_Model):
+    """A custom field as the account defines it (for writing a field known by name)."""
+
+    id: int
+    name: str
+    type: str = "text"
+    code: str | None = None
+    enums: dict[str, int] = Field(default_factory=dict)  # value → enum id (select fields)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiogram import Dispatcher, Router
 from aiogram.utils.i18n import I18n
 
-from nextstep.handlers import admin, deal_cards, errors, lang, pairing, today
+from nextstep.handlers import admin, deal_cards, errors, handoff, lang, pairing, today
 from nextstep.handlers.filters import Paired
 from nextstep.handlers.middlewares import PressMiddleware, StaffI18nMiddleware, StaffMiddleware
 
@@ -21,7 +21,11 @@ def get_routers() -> list[Router]:
     staff_only.message.filter(Paired())
     staff_only.callback_query.filter(Paired())
     staff_only.include_routers(
-        lang.make_router(), today.make_router(), admin.make_router(), deal_cards.make_router()
+        lang.make_router(),
+        today.make_router(),
+        admin.make_router(),
+        handoff.make_router(),  # before deal_cards: its last handler takes any press
+        deal_cards.make_router(),
     )
     return [
         errors.make_router(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from nextstep.bot.services.deps import Services
+from nextstep.jobs.rules import run_rule_timers
 from nextstep.jobs.ticks import run_due_tasks, run_sync
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -31,6 +32,15 @@ def register_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
         "interval",
         seconds=settings.sweep_interval_seconds,
         id="due_tasks",
+        kwargs={"services": services},
+        replace_existing=True,
+        **JOB_DEFAULTS,
+    )
+    scheduler.add_job(
+        run_rule_timers,
+        "interval",
+        seconds=settings.sweep_interval_seconds,
+        id="rule_timers",
         kwargs={"services": services},
         replace_existing=True,
         **JOB_DEFAULTS,

@@ -31,7 +31,18 @@ LOSS = "loss"  # args: {"task_id", "reason_id"}
 CALL_BACK_AT = "call_back_at"  # args: {"task_id", "at": ISO}
 CALL_BACK_CHANGE = "call_back_change"  # args: {"task_id"}
 
-PROMPT_KINDS = frozenset({"ask_result", "ask_stage", "ask_loss", "ask_call_back", "confirm_call"})
+PROMPT_KINDS = frozenset(
+    {
+        "ask_result",
+        "ask_stage",
+        "ask_loss",
+        "ask_call_back",
+        "confirm_call",
+        "handoff",
+        "ho_question",
+        "nps",
+    }
+)  # handoff, ho_question, nps: the rules redraw those cards themselves
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from nextstep.crm_client.models import (
     CallNote,
     Contact,
     CrmEvent,
+    CustomFieldDef,
     Deal,
     DealPatch,
     LossReason,
@@ -281,6 +282,13 @@ class AmoCrmClient:
         return [
             mapping.loss_reason_from_json(r)
             async for r in self._walk("/api/v4/leads/loss_reasons", "loss_reasons")
+        ]
+
+    async def list_custom_fields(self) -> list[CustomFieldDef]:
+        """The deals' custom fields (an optional method beyond the CrmClient protocol)."""
+        return [
+            mapping.custom_field_def_from_json(f)
+            async for f in self._walk("/api/v4/leads/custom_fields", "custom_fields")
         ]
 
     async def get_deal(self, deal_id: int, *, with_contacts: bool = True) -> Deal | None:

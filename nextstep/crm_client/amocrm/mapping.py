@@ -16,6 +16,7 @@ from nextstep.crm_client.models import (
     Contact,
     CrmEvent,
     CrmEventType,
+    CustomFieldDef,
     CustomFieldValue,
     Deal,
     DealPatch,
@@ -156,6 +157,17 @@ def pipeline_from_json(data: JSON) -> Pipeline:
 def loss_reason_from_json(data: JSON) -> LossReason:
     return LossReason(
         id=int(data["id"]), name=str(data.get("name") or ""), sort=opt_int(data.get("sort")) or 0
+    )
+
+
+def custom_field_def_from_json(data: JSON) -> CustomFieldDef:
+    enums = data.get("enums") or []
+    return CustomFieldDef(
+        id=int(data["id"]),
+        name=str(data.get("name") or ""),
+        type=str(data.get("type") or "text"),
+        code=data.get("code") or None,
+        enums={str(e.get("value")): int(e["id"]) for e in enums if isinstance(e, dict)},
     )
 
 

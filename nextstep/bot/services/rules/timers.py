@@ -1,0 +1,106 @@
+"""Rule timers coming due (`TimerDue`), and linked deals finished once the CRM created them.
+
+A timer is fired (marked) only after its event was processed, so a CRM outage delays it to the
+next tick instead of losing it; the rule's once-only keys and the dedup keys keep a repeat from
+doing anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from nextstep.bot.engine.rules.events import RuleEvent, TimerDue
+from nextstep.bot.engine.rules.facts import DealFacts
+from nextstep.bot.services.deps import Services
+from nextstep.bot.services.outbound import Outbound
+from nextstep.bot.services.rules.execute import LINK_KEY_PREFIX, TIMER_KIND
+from nextstep.bot.services.rules.runner import EventFor, run_rules
+from nextstep.bot.storage import Repositories
+from nextstep.bot.storage.models import OutboxItem, Timer
+from nextstep.crm_client.errors import CrmError
+
+log = logging.getLogger(__name__)
+
+
+async def fire_rule_timers(services: Services, limit: int = 100) -> int:
+    now = services.now()
+    async with services.db.transaction() as session:
+        stmt = (
+            select(Timer.id, Timer.payload)
+            .where(
+                Timer.kind == TIMER_KIND,
+                Timer.due_at <= now,
+                Timer.fired_at.is_(None),
+                Timer.cancelled_at.is_(None),
+            )
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+        )
+        due = [(row.id, dict(row.payload)) for row in (await session.execute(stmt)).all()]
+    fired = 0
+    for timer_id, payload in due:
+        key, deal_id = str(payload.get("key", "")), payload.get("deal_id")
+        if not isinstance(deal_id, int) or not key:
+            continue
+        try:
+            await run_rules(services, deal_id, _due(key), f"rules:timer:{timer_id}")
+        except CrmError as exc:
+            log.warning("rule timer %s: CRM error, again next tick: %s", timer_id, exc)
+            continue
+        async with services.db.transaction() as session:
+            if await Repositories(session).timers.fire(timer_id, services.now()) is not None:
+                fired += 1
+    return fired
+
+
+def _due(key: str) -> EventFor:
+    def make(facts: DealFacts) -> RuleEvent:
+        return TimerDue(key)
+
+    return make
+
+
+async def finish_links(services: Services) -> int:
+    """A linked deal the CRM created gets its task, and both deals a note naming the other."""
+    t = services.team_texts()
+    done = 0
+    async with services.db.transaction() as session:
+        stmt = select(OutboxItem).where(
+            OutboxItem.kind == "crm",
+            OutboxItem.status == "sent",
+            OutboxItem.dedup_key.like(f"{LINK_KEY_PREFIX}%"),
+        )
+        out = Outbound(session, services.now())
+        for row in (await session.scalars(stmt)).all():
+            result = dict(row.result or {})
+            new_id = result.get("deal_id")
+            if result.get("linked") or not isinstance(new_id, int):
+                continue
+            link = dict(row.payload.get("link") or {})
+            source = int(link.get("source_deal_id") or row.payload.get("deal_id") or 0)
+            name = str(dict(row.payload.get("deal") or {}).get("name", ""))
+            key = row.dedup_key
+            await out.crm(
+                source,
+                {"op": "add_note", "text": t("rules.linked.source_note", id=new_id, name=name)},
+                f"{key}:note-source",
+            )
+            await out.crm(
+                new_id,
+                {"op": "add_note", "text": t("rules.linked.target_note", id=source)},
+                f"{key}:note-target",
+            )
+            task = link.get("task")
+            if isinstance(task, dict):
+                await out.crm(
+                    new_id,
+                    {"op": "create_task", "task": {**task, "entity_id": new_id}},
+                    f"{key}:task",
+                )
+            row.result = {**result, "linked": True}
+            done += 1
+    if done:
+        services.woke(out.kinds)
+    return done
