@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.sync.cli",
     "nextstep.sandbox.cli",
     "nextstep.bot.run_cli",
+    "nextstep.bot.demo.cli",
 )
 
 
