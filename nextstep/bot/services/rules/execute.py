@@ -118,6 +118,9 @@ class RuleExecutor:
                 DealState(self.deal, self.view), f"{self.key}:e", self.now, actor=self.actor
             )
             await self.engine.run(Decision(engine), sit)
+        for effect in decision.effects:  # cards drawn below show the hand-off's new state
+            if isinstance(effect, SetHandoff):
+                self.record.handoffs[effect.handoff] = effect.state
         for i, effect in enumerate(decision.effects):
             if isinstance(effect, RULE_ONLY):
                 await self._one(effect, f"{self.key}:r{i}")

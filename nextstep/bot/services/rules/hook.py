@@ -17,7 +17,7 @@ from nextstep.bot.engine.rules.events import (
 )
 from nextstep.bot.engine.rules.facts import DealFacts
 from nextstep.bot.services.deps import Services
-from nextstep.bot.services.rules.runner import has_rules, run_rules
+from nextstep.bot.services.rules.runner import EventFor, has_rules, run_rules
 from nextstep.crm_client.errors import CrmError
 from nextstep.crm_client.models import CrmEvent, CrmEventType, Deal, Task
 
@@ -39,6 +39,13 @@ async def rule_event_for(
     return FieldsChanged()
 
 
+def _always(event: RuleEvent) -> EventFor:
+    def make(facts: DealFacts) -> RuleEvent:
+        return event
+
+    return make
+
+
 async def after_crm_event(
     services: Services, event: CrmEvent, old: Deal | None, fresh: tuple[Deal, list[Task]]
 ) -> None:
@@ -48,12 +55,12 @@ async def after_crm_event(
         return
     deal = fresh[0]
     try:
-        rule_event = await rule_event_for(services, event, old, deal)
-
-        def make(facts: DealFacts) -> RuleEvent:
-            return rule_event
-
-        await run_rules(services, deal.id, make, f"rules:crm:{event.dedup_key()}", fetched=fresh)
+        first = await rule_event_for(services, event, old, deal)
+        key = f"rules:crm:{event.dedup_key()}"
+        await run_rules(services, deal.id, _always(first), key, fetched=fresh)
+        if isinstance(first, StageChanged):
+            # A move can come with filled fields (or undo the bot's hold): both are looked at.
+            await run_rules(services, deal.id, _always(FieldsChanged()), f"{key}:f", fetched=fresh)
     except CrmError:
         raise
     except Exception:
