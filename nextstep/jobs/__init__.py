@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from nextstep.bot.services.deps import Services
 from nextstep.jobs.rules import run_rule_timers
+from nextstep.jobs.sla import register_sla_jobs
 from nextstep.jobs.ticks import run_due_tasks, run_sync
 
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -45,6 +46,7 @@ def register_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
         replace_existing=True,
         **JOB_DEFAULTS,
     )
+    register_sla_jobs(scheduler, services)
 
 
 def make_scheduler(services: Services) -> AsyncIOScheduler:

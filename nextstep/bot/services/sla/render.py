@@ -1,0 +1,209 @@
+"""Escalation cards as people read them: the rule's facts in the reader's language, and the
+engine's buttons as callbacks specs (`sla_<action>`, with the rule and subject to find the
+record again)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from nextstep.bot.engine.common import base_params
+from nextstep.bot.engine.sla.actions import Button
+from nextstep.bot.engine.sla.record import EscalationState, Facts, Rule
+from nextstep.bot.engine.state import DealView
+from nextstep.bot.engine.texts import Text
+from nextstep.bot.i18n import Texts
+from nextstep.bot.playbook.resolved import ResolvedPlaybook
+from nextstep.bot.services.cards import ButtonSpec, CardView
+from nextstep.bot.services.sla.inputs import Directory
+from nextstep.bot.services.sla.keys import CLOSE_REASONS
+
+ACTIONS = {
+    "ack": "sla_ack",
+    "snooze": "sla_snooze",
+    "take": "sla_take",
+    "take_myself": "sla_take",
+    "reassign": "sla_reassign",
+    "remind": "sla_remind",
+    "redistribute": "sla_redistribute",
+    "next_step": "sla_next_task",
+    "handover": "sla_handover",
+    "revert": "sla_revert",
+    "reopen": "sla_reopen",
+}
+PRESS_ACTIONS = frozenset(ACTIONS.values())
+SNOOZE_ROW = frozenset({"sla_ack", "sla_snooze"})
+
+
+def _deal(facts: dict[str, Any]) -> str:
+    name = facts.get("name")
+    return str(name) if name else f"#{facts.get('deal')}"
+
+
+def card_text(
+    state: EscalationState,
+    audience: int,
+    directory: Directory,
+    t: Texts,
+) -> str:
+    facts = dict(state.facts)
+    manager = facts.get("manager")
+    to_manager = audience == manager
+    who = directory.name(manager)
+    price = facts.get("price")
+    money = t.money(float(price)) if isinstance(price, int | float) else ""
+    match state.rule:
+        case Rule.TAKE:
+            key = "sla.card.take.manager" if to_manager else "sla.card.take.head"
+            text = t(
+                key,
+                deal=_deal(facts),
+                manager=who,
+                since=_when(t, facts.get("since")),
+                deadline=_when(t, facts.get("deadline")),
+            )
+            if facts.get("priority"):
+                text += "\n" + t("sla.card.priority", source=str(facts["priority"]))
+            return text
+        case Rule.OVERDUE_PILE:
+            return t(
+                "sla.card.overdue_pile", manager=who, count=_int(facts, "count"), budget=money
+            )
+        case Rule.NO_TASK:
+            key = "sla.card.no_task.manager" if to_manager else "sla.card.no_task.head"
+            return t(
+                key,
+                deal=_deal(facts),
+                manager=who,
+                stage=str(facts.get("stage") or ""),
+                since=_when(t, facts.get("since")),
+            )
+        case Rule.STUCK:
+            key = "sla.card.stuck.manager" if to_manager else "sla.card.stuck.head"
+            return t(
+                key,
+                deal=_deal(facts),
+                manager=who,
+                stage=str(facts.get("stage") or ""),
+                entered=_when(t, facts.get("entered")),
+                days=_int(facts, "limit_days"),
+            )
+        case Rule.CLOSED_STAGE:
+            text = t(
+                "sla.card.closed_stage",
+                deal=_deal(facts),
+                moved_by=directory.name(facts.get("moved_by")),
+                from_stage=str(facts.get("from_stage") or ""),
+                to_stage=str(facts.get("to_stage") or ""),
+            )
+            if facts.get("reverted"):
+                text += "\n" + t("sla.card.closed_stage.reverted")
+            return text
+        case Rule.HANDOVER:
+            return t(
+                "sla.card.handover",
+                manager=who,
+                days=_int(facts, "days_off"),
+                text=str(facts.get("text") or "—"),
+                deal=f"#{facts.get('deal')}",
+                due=_when(t, facts.get("due")),
+            )
+        case _:
+            return t("sla.card.nobody_on_shift", deal=_deal(facts))
+
+
+def _int(facts: dict[str, Any], key: str) -> int:
+    value = facts.get(key)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _when(t: Texts, value: Any) -> str:
+    return t.when(value) if isinstance(value, datetime) else "—"
+
+
+def button_specs(
+    state: EscalationState,
+    buttons: Sequence[Button],
+    directory: Directory,
+    t: Texts,
+    rp: ResolvedPlaybook,
+) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """One row per action button, the ack/snooze choices together in the last row."""
+    rows: list[tuple[ButtonSpec, ...]] = []
+    tail: list[ButtonSpec] = []
+    base = {"rule": state.rule.value, "subject": state.subject_key}
+    for button in buttons:
+        args = dict(button.args)
+        action = ACTIONS.get(button.action, f"sla_{button.action}")
+        spec = ButtonSpec(_label(button, args, state, directory, t, rp), action, {**base, **args})
+        if action in SNOOZE_ROW:
+            tail.append(spec)
+        else:
+            rows.append((spec,))
+    if tail:
+        rows.append(tuple(tail))
+    return tuple(rows)
+
+
+def _label(
+    button: Button,
+    args: dict[str, Any],
+    state: EscalationState,
+    directory: Directory,
+    t: Texts,
+    rp: ResolvedPlaybook,
+) -> str:
+    match button.action:
+        case "reassign" | "handover":
+            return t(button.label, name=directory.name(args.get("to")))
+        case "snooze":
+            return t(button.label, minutes=int(args.get("minutes", 0)))
+        case "next_step":
+            return t(button.label, text=template_text(rp, int(args.get("template", 0)), state, t))
+        case _:
+            return t(button.label)
+
+
+def template_text(rp: ResolvedPlaybook, index: int, state: EscalationState, t: Texts) -> str:
+    templates = rp.playbook.sla.no_task.templates
+    if not 0 <= index < len(templates):
+        return "—"
+    full = rp.playbook.task(templates[index])
+    facts = dict(state.facts)
+    deal = facts.get("deal")
+    view = DealView(
+        deal if isinstance(deal, int) else 0, 0, 0, 0, name=str(facts.get("name") or "")
+    )
+    return t.text(Text.from_spec(full.text, base_params(view)))
+
+
+def card_view(
+    state: EscalationState,
+    audience: int,
+    buttons: Sequence[Button],
+    directory: Directory,
+    t: Texts,
+    rp: ResolvedPlaybook,
+) -> CardView:
+    return CardView(
+        card_text(state, audience, directory, t), button_specs(state, buttons, directory, t, rp)
+    )
+
+
+def closed_tail(reason: str, t: Texts, **params: str | int) -> str:
+    key = CLOSE_REASONS.get(reason, CLOSE_REASONS["cleared"])
+    return t(key, **params) if params else t(key)
+
+
+def with_notice(
+    old: CardView, notice: str, keep: tuple[tuple[ButtonSpec, ...], ...] = ()
+) -> CardView:
+    """The card's text with a line added below (how it ended, who acted) and `keep` buttons."""
+    base = old.text.split("\n\n—\n")[0]
+    return CardView(f"{base}\n\n—\n{notice}", keep)
+
+
+def facts_line(facts: Facts) -> str:
+    found = dict(facts)
+    return str(found.get("name") or found.get("deal") or found.get("manager") or "")
