@@ -205,9 +205,11 @@ async def rules_world(
             settings=Settings(_env_file=None, telegram_bot_username="nextstep_sandbox_bot"),
             clock=clock,
         )
-        relay = CrmWriteRelay(db, client, poll_interval=0.05)
+        relay = CrmWriteRelay(db, client, poll_interval=0.05, clock=clock)
         bot = emu.make_bot()
-        sender = TelegramSender(db, bot, global_rate=1000, chat_interval=0.0, poll_interval=0.05)
+        sender = TelegramSender(
+            db, bot, global_rate=1000, chat_interval=0.0, poll_interval=0.05, clock=clock
+        )
         services.wake = lambda kind: sender.wake() if kind == "telegram" else None
         dp = Dispatcher(services=services)
         setup(dp, services.i18n)
