@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.simulate_cli",  # adds `playbook simulate`: after playbook.cli
     "nextstep.bot.storage.cli",
     "nextstep.bot.staff_cli",
+    "nextstep.bot.staff_schedule_cli",  # adds `staff schedule`: after staff_cli
     "nextstep.bot.audit.cli",
     "nextstep.bot.sync.cli",
     "nextstep.sandbox.cli",

@@ -13,7 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nextstep.bot.engine.schedule import Schedule, is_on_shift, next_shift_start
+from nextstep.bot.engine.schedule import (
+    WEEKDAY_KEYS,
+    Schedule,
+    is_on_shift,
+    next_shift_start,
+)
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
 from nextstep.bot.storage import Database, Repositories
 
@@ -89,14 +94,33 @@ def describe(schedule: Schedule) -> str:
         hours = f"{data['cycle']['start']}-{data['cycle']['end']}"
         body = f"{c.on_days}/{c.off_days} from {c.anchor.isoformat()} {hours}"
     else:
-        weekly = data.get("weekly") or {}
-        body = ", ".join(
-            f"{day} {','.join(h) if isinstance(h, list) else h}" for day, h in weekly.items()
-        )
+        body = ", ".join(_weekly_runs(data.get("weekly") or {}))
     text = f"{body} ({schedule.timezone})"
     if schedule.days_off:
         text += "; off: " + ", ".join(d.isoformat() for d in sorted(schedule.days_off))
     return text
+
+
+def _weekly_runs(weekly: dict[str, Any]) -> list[str]:
+    """Consecutive days with the same hours as one range: "mon-fri 09:00-18:00"."""
+    hours = [weekly.get(day) for day in WEEKDAY_KEYS]
+    runs: list[str] = []
+    start = 0
+    while start < len(hours):
+        end = start
+        while end + 1 < len(hours) and hours[end + 1] == hours[start]:
+            end += 1
+        if hours[start]:
+            value = hours[start]
+            text = ",".join(value) if isinstance(value, list) else str(value)
+            days = (
+                WEEKDAY_KEYS[start]
+                if end == start
+                else f"{WEEKDAY_KEYS[start]}-{WEEKDAY_KEYS[end]}"
+            )
+            runs.append(f"{days} {text}")
+        start = end + 1
+    return runs
 
 
 def shift_state(schedule: Schedule, now: datetime) -> tuple[bool, datetime | None]:
