@@ -19,6 +19,7 @@ from nextstep.bot.engine.sla.sweep import next_deadline, sweep
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.executor import Executor
 from nextstep.bot.services.sla.apply import TIMER_KIND, Applier
+from nextstep.bot.services.sla.distribute import distribute_new_leads
 from nextstep.bot.services.sla.inputs import load_inputs, sla_config
 from nextstep.bot.storage.models import Timer
 
@@ -47,6 +48,7 @@ def _lock(services: Services) -> asyncio.Lock:
 
 async def run_sweep(services: Services) -> SweepReport:
     async with _lock(services):
+        await distribute_new_leads(services)
         return await _run(services)
 
 
