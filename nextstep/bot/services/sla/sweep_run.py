@@ -11,6 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ from nextstep.bot.services.executor import Executor
 from nextstep.bot.services.sla.apply import TIMER_KIND, Applier
 from nextstep.bot.services.sla.distribute import distribute_new_leads
 from nextstep.bot.services.sla.inputs import load_inputs, sla_config
+from nextstep.bot.storage import Database
 from nextstep.bot.storage.models import Timer
 
 log = logging.getLogger(__name__)
@@ -38,12 +40,15 @@ class SweepReport:
     next_sweep: datetime
 
 
-_LOCKS: dict[int, asyncio.Lock] = {}
+_LOCKS: WeakKeyDictionary[Database, asyncio.Lock] = WeakKeyDictionary()
 
 
 def _lock(services: Services) -> asyncio.Lock:
-    """One sweep at a time per process (the tick and the deadline job may meet)."""
-    return _LOCKS.setdefault(id(services.db), asyncio.Lock())
+    """One sweep at a time per database and process (the tick and the deadline job may meet)."""
+    lock = _LOCKS.get(services.db)
+    if lock is None:
+        lock = _LOCKS[services.db] = asyncio.Lock()
+    return lock
 
 
 async def run_sweep(services: Services) -> SweepReport:
