@@ -148,4 +148,6 @@ SCRIPTS: dict[str, Script] = {"default": default_morning}
 
 
 def script_for(playbook: str) -> Script:
-    return SCRIPTS.get(playbook, default_morning)
+    from nextstep.bot.demo import stories
+
+    return {**SCRIPTS, **stories.SCRIPTS}.get(playbook, default_morning)

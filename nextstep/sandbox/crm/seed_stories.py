@@ -45,11 +45,16 @@ def _select(
     info.fields[name] = field_id
 
 
-def seed_design_studio_rules(state: CrmState, *, now: int | None = None) -> SeedInfo:
-    info = seed_design_studio(state, deals=0, now=now)
+def add_design_rule_fields(state: CrmState, info: SeedInfo) -> None:
+    """The design studio playbook's hand-off fields on a seeded studio account."""
     # The bot holds the stage until the hand-off's fields are filled (the CRM need not).
     state.custom_fields[FIELD_PROJECT_URL_ID].required_statuses = []
     _fields(state, info, 900_101, DESIGN_RULE_FIELDS)
+
+
+def seed_design_studio_rules(state: CrmState, *, now: int | None = None) -> SeedInfo:
+    info = seed_design_studio(state, deals=0, now=now)
+    add_design_rule_fields(state, info)
     return info
 
 
