@@ -10,7 +10,17 @@ from __future__ import annotations
 from aiogram import Dispatcher, Router
 from aiogram.utils.i18n import I18n
 
-from nextstep.handlers import admin, deal_cards, errors, handoff, head, lang, pairing, today
+from nextstep.handlers import (
+    admin,
+    crm_retry,
+    deal_cards,
+    errors,
+    handoff,
+    head,
+    lang,
+    pairing,
+    today,
+)
 from nextstep.handlers.filters import Paired
 from nextstep.handlers.middlewares import PressMiddleware, StaffI18nMiddleware, StaffMiddleware
 
@@ -24,6 +34,7 @@ def get_routers() -> list[Router]:
         lang.make_router(),
         today.make_router(),
         admin.make_router(),
+        crm_retry.make_router(),  # the Retry under a refused CRM write
         handoff.make_router(),  # before deal_cards: its last handler takes any press
         head.make_router(),  # SLA presses, /team /health /schedule: before deal_cards
         deal_cards.make_router(),

@@ -43,7 +43,7 @@ from nextstep.bot.storage import Database
 from nextstep.bot.storage import outbox as outbox_store
 from nextstep.bot.storage.callbacks import CardRepository
 from nextstep.bot.storage.flow import FLOW_FIELDS, DealFlowRepository
-from nextstep.bot.storage.models import OutboxItem, Staff
+from nextstep.bot.storage.models import Card, OutboxItem, Staff
 from nextstep.crm_client.errors import (
     CrmAuthError,
     CrmBadRequest,
@@ -292,6 +292,8 @@ class CrmWriteRelay:
         if deal_id is not None:
             cards = await CardRepository(session).open_for_deal(deal_id)
             candidates += [c.owner_staff_id for c in reversed(cards) if c.owner_staff_id]
+            # the very change the CRM refused may have closed them all: the latest owner then
+            candidates += await _recent_card_owners(session, deal_id)
         for staff_id in candidates:
             staff = await session.get(Staff, staff_id)
             if staff is not None and staff.telegram_id is not None and staff.is_reachable:
@@ -304,6 +306,16 @@ class CrmWriteRelay:
             if staff is not None and staff.telegram_id is not None and staff.is_reachable:
                 return [staff]
         return list(await notices.reachable_admins(session))
+
+
+async def _recent_card_owners(session: AsyncSession, deal_id: int) -> list[int]:
+    stmt = (
+        select(Card.owner_staff_id)
+        .where(Card.deal_id == deal_id, Card.owner_staff_id.is_not(None))
+        .order_by(Card.id.desc())
+        .limit(5)
+    )
+    return [owner for owner in (await session.scalars(stmt)).all() if owner is not None]
 
 
 def _flow_key(payload: dict[str, Any]) -> str | None:

@@ -260,17 +260,18 @@ class DemoWorld:
     # --- acting ----------------------------------------------------------------------------
 
     async def press(
-        self, person: Person, label: str, *, deal: int | None = None
+        self, person: Person, label: str, *, deal: int | None = None, settle: bool = True
     ) -> CallbackAnswer | None:
         """`person` presses the button `label` (on the newest card of `deal` when given);
-        returns the toast/alert they saw, after the bot has finished reacting."""
+        returns the toast/alert they saw, after the bot has finished reacting (with
+        `settle=False`: once the bot has handled the press, its deliveries may still wait)."""
         message_id = await self._message_with(person, label, deal) if deal else None
         query = await self.emu.user_presses_button(person.telegram_id, label, message_id)
         answer = await self._until(
             lambda: self.emu.callback_answer(query),
             f"the bot to answer {person.first_name}'s press of [{label}]",
         )
-        await self.settle()
+        await (self.settle() if settle else self.handled())
         return answer
 
     async def press_data(self, person: Person, data: str) -> CallbackAnswer | None:
@@ -365,6 +366,13 @@ class DemoWorld:
             return await self.emu.wait_for(predicate, within or self.wait, description=what)
         except TimeoutError as exc:
             raise WorldTimeout(f"timed out waiting for {what}") from exc
+
+    async def handled(self) -> None:
+        """Wait until the bot has fetched and handled every update sent so far."""
+        await self._until(
+            lambda: not self.emu.pending_updates and not self._in_flight.count,
+            "the bot to handle every update",
+        )
 
     async def settle(self, within: float | None = None) -> None:
         """Wait until nothing is moving: webhooks sent, updates handled, inbox processed, every
