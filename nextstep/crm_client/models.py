@@ -5,6 +5,8 @@ Timestamps are timezone-aware UTC datetimes; money is a float in the account cur
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -177,9 +179,13 @@ class CrmEvent(_Model):
         if self.event_id:
             return f"evt:{self.event_id}"
         stamp = int(self.occurred_at.timestamp()) if self.occurred_at else 0
+        # Two different changes to one deal within a second share the fields above; the body
+        # as sent tells them apart, while a resent webhook repeats it byte for byte.
+        body = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
         return (
             f"{self.type}:{self.entity}:{self.entity_id}:{self.status_id}:"
-            f"{self.responsible_user_id}:{stamp}"
+            f"{self.responsible_user_id}:{stamp}:{digest}"
         )
 
 

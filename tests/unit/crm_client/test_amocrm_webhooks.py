@@ -63,6 +63,16 @@ def test_a_resent_webhook_has_the_same_dedup_key_and_a_later_change_does_not():
     assert moved_again.dedup_key() != first.dedup_key()
 
 
+def test_two_different_changes_in_the_same_second_are_two_events():
+    first = parse_webhook(form(STATUS_CHANGE, ACCOUNT)).events[0]
+    priced = [(k, "99000" if k.endswith("[price]") else v) for k, v in STATUS_CHANGE]
+    if not any(k.endswith("[price]") for k, _ in STATUS_CHANGE):
+        priced.append(("leads[status][0][price]", "99000"))
+    repriced = parse_webhook(form(priced, ACCOUNT)).events[0]
+    assert repriced.occurred_at == first.occurred_at
+    assert repriced.dedup_key() != first.dedup_key()
+
+
 def test_add_update_responsible_delete_in_one_body_keep_their_order():
     body = form(
         item("leads[add][0]", id="1", status_id="100", pipeline_id="10", date_create="1772000000",
