@@ -16,6 +16,7 @@ from nextstep.bot.services.deps import Services
 from nextstep.bot.services.executor import Executed
 from nextstep.bot.services.flow import EventMaker, close_cards, read_deal, run_event
 from nextstep.bot.services.rules.hook import after_crm_event
+from nextstep.bot.services.sla.reopened import note_status_change
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.inbox import claim_inbox, mark_inbox_done, mark_inbox_failed
 from nextstep.crm_client.errors import CrmError
@@ -56,6 +57,8 @@ async def process_crm_event(services: Services, event: CrmEvent) -> Executed | N
     else:
         make = _changed(event, old)
     result = await run_event(services, deal_id, make, key, fetched=fresh)
+    if old is not None:
+        await note_status_change(services, event, old, deal)  # the closed-stage guard
     await after_crm_event(services, event, old, fresh)  # hand-offs, linked deals, dates, NPS
     async with services.db.transaction() as session:
         mirror = Repositories(session).mirror

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nextstep.bot.storage import Database
 from nextstep.bot.storage.mirror import MirrorRepository, SyncStateRepository, deal_row, task_row
 from nextstep.bot.storage.models import CrmDeal, CrmPipeline, CrmTask, CrmUser
+from nextstep.bot.storage.reopened import observe_events
 from nextstep.bot.sync import checkpoint
 from nextstep.bot.sync.mirror_diff import (
     differs,
@@ -300,6 +301,9 @@ async def sync_crm(crm: CrmClient, db: Database, *, full: bool, now: datetime) -
         await mirror.upsert_pipelines(pipelines)
         await _apply_deals(session, fetched, full=full, counts=report.deals)
         await _apply_tasks(session, fetched, full=full, counts=report.tasks)
+        # Moves out of won/lost since the last run, for the SLA closed-stage guard.
+        seen_from = checkpoint.since(marks[checkpoint.EVENTS] or marks[checkpoint.DEALS])
+        await observe_events(session, fetched.events, seen_from, now)
 
         state = SyncStateRepository(session)
         deals_mark = checkpoint.newest(

@@ -39,8 +39,10 @@ from nextstep.bot.services.sla import render
 from nextstep.bot.services.sla.handoff import move_task, project_deal, reassign_deal
 from nextstep.bot.services.sla.inputs import CARD_KIND, Directory, Key
 from nextstep.bot.services.staff import StaffInfo
+from nextstep.bot.storage import reopened
 from nextstep.bot.storage.mirror import row_deal, row_task
 from nextstep.bot.storage.models import Card, CrmDeal, CrmTask, Escalation, Timer
+from nextstep.bot.storage.reopened import REVERTED
 
 log = logging.getLogger(__name__)
 TIMER_KIND = "sla"
@@ -160,6 +162,7 @@ class Applier:
                     await project_deal(
                         self.ex, action.deal_id, self.now, status_id=action.status_id
                     )
+                await reopened.mark(self.ex.repos.session, action.deal_id, REVERTED, self.now)
             case MoveTaskToWorkingDay():
                 moved = await move_task(
                     self.ex, action.deal_id, action.task_id, action.dedup_key, due=action.new_due
@@ -257,8 +260,11 @@ class Applier:
             params = {**params, "count": 0, "names": ""}
         if reason == "handed_over" and "name" not in params:
             params = {**params, "name": ""}
+        old = _view(card)
+        # Put back by the guard: "Keep it open" still applies after the record closed.
+        keep = render.kept_after_close(old, state.rule, reason)
         await self._edit(
-            card, render.with_notice(_view(card), render.closed_tail(reason, t, **params))
+            card, render.with_notice(old, render.closed_tail(reason, t, **params), keep)
         )
 
     async def _remind(self, action: Remind) -> None:

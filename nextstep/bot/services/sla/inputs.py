@@ -30,6 +30,7 @@ from nextstep.bot.storage.models import (
     Staff,
     SyncState,
 )
+from nextstep.bot.storage.reopened import load_open_reopened
 
 Key = tuple[Rule, str]
 CARD_KIND = "sla"  # every escalation card (and summary) has this `cards.kind`
@@ -151,6 +152,7 @@ async def load_deals(session: AsyncSession, rp: ResolvedPlaybook) -> list[DealRo
         ).all()
     )
     assigned = await load_assigned(session)
+    reopened = await load_open_reopened(session)
     stmt = (
         select(CrmDeal, DealFlow)
         .outerjoin(DealFlow, DealFlow.deal_id == CrmDeal.id)
@@ -165,6 +167,7 @@ async def load_deals(session: AsyncSession, rp: ResolvedPlaybook) -> list[DealRo
             last = touched
         if flow is not None and flow.updated_at > last:
             last = flow.updated_at
+        moved = reopened.get(deal.id)
         deals.append(
             DealRow(
                 id=deal.id,
@@ -180,6 +183,8 @@ async def load_deals(session: AsyncSession, rp: ResolvedPlaybook) -> list[DealRo
                 assigned_at=assigned.get(deal.id),
                 taken=flow is not None and flow.taken_at is not None,
                 taken_at=flow.taken_at if flow is not None else None,
+                reopened_from=moved.from_status if moved is not None else None,
+                reopened_by=moved.by if moved is not None else None,
             )
         )
     return deals

@@ -60,7 +60,11 @@ CARD_KEYS = (
     N_("sla.remind.deal"),
     N_("sla.remind.pile"),
     N_("sla.remind.task"),
+    N_("sla.card.closed_stage.stale"),
+    N_("sla.card.closed_stage.unknown_mover"),
+    N_("sla.card.nobody_on_shift.until"),
 )
+STALE_KEY = "sla.card.closed_stage.stale"  # a closed-stage button pressed after the deal moved on
 REPORT_KEYS = (
     N_("sla.digest.caption"),
     N_("sla.digest.problem"),

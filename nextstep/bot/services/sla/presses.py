@@ -30,8 +30,17 @@ from nextstep.bot.services.sla import render
 from nextstep.bot.services.sla.apply import Applier, store
 from nextstep.bot.services.sla.handoff import move_task, project_deal, reassign_deal
 from nextstep.bot.services.sla.inputs import CARD_KIND, Directory, load_directory, state_of
+from nextstep.bot.services.sla.keys import STALE_KEY
 from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage.models import Card, CrmDeal, CrmTask
+from nextstep.bot.storage.reopened import (
+    ALLOWED,
+    CLOSED_STATUS_IDS,
+    OPEN,
+    REVERTED,
+    get_reopened,
+)
+from nextstep.bot.storage.reopened import mark as mark_reopened
 from nextstep.crm_client.errors import CrmError
 from nextstep.crm_client.models import Deal, Task
 
@@ -333,6 +342,61 @@ async def on_handover(services: Services, presser: StaffInfo, press: Press) -> N
     await _in_tx(services, work)
 
 
+# --- moved back out of a closed stage -----------------------------------------------------------
+
+
+async def _closed_stage_press(
+    services: Services, presser: StaffInfo, press: Press, *, keep_open: bool
+) -> None:
+    """Revert (the deal goes back to the stage it was moved out of) or keep it open (back to
+    the stage the person moved it to, after the guard had reverted it)."""
+    deal_id = _int(press, "deal")
+    if deal_id is None:
+        return
+    fresh = await _read(services, presser, press, deal_id)
+    if fresh is None:
+        return
+    deal, _ = fresh
+    t = services.texts_for(presser)
+
+    async def work(ctx: Context) -> None:
+        session, now = ctx.ex.repos.session, ctx.ex.now
+        record = await get_reopened(session, deal_id)
+        wanted = (REVERTED, OPEN) if keep_open else (OPEN,)
+        if record is None or record.state not in wanted:
+            await ctx.notice(press, t(STALE_KEY), keep=False)
+            return
+        target = record.to_status if keep_open else record.from_status
+        closed_now = deal.status_id in CLOSED_STATUS_IDS
+        if closed_now == keep_open:  # the CRM is not there yet: move it
+            payload = {
+                "op": "update_deal",
+                "patch": {
+                    "pipeline_id": record.pipeline_id or deal.pipeline_id,
+                    "status_id": target,
+                },
+            }
+            if await ctx.ex.out.crm(deal_id, payload, f"press:{press.callback_id}"):
+                await project_deal(ctx.ex, deal_id, now, status_id=target)
+        await mark_reopened(session, deal_id, ALLOWED if keep_open else REVERTED, now)
+        reason = "allowed" if keep_open else "reverted"
+        state = await ctx.state(press)
+        if state is not None:
+            await ctx.applier.close(state, reason)
+        else:
+            await ctx.notice(press, render.closed_tail(reason, t), keep=False)
+
+    await _in_tx(services, work)
+
+
+async def on_revert(services: Services, presser: StaffInfo, press: Press) -> None:
+    await _closed_stage_press(services, presser, press, keep_open=False)
+
+
+async def on_reopen(services: Services, presser: StaffInfo, press: Press) -> None:
+    await _closed_stage_press(services, presser, press, keep_open=True)
+
+
 HANDLERS = {
     "sla_ack": on_ack,
     "sla_snooze": on_snooze,
@@ -342,6 +406,8 @@ HANDLERS = {
     "sla_redistribute": on_redistribute,
     "sla_next_task": on_next_task,
     "sla_handover": on_handover,
+    "sla_revert": on_revert,
+    "sla_reopen": on_reopen,
 }
 
 

@@ -93,7 +93,11 @@ def card_text(
             text = t(
                 "sla.card.closed_stage",
                 deal=_deal(facts),
-                moved_by=directory.name(facts.get("moved_by")),
+                moved_by=(
+                    directory.name(facts["moved_by"])
+                    if isinstance(facts.get("moved_by"), int)
+                    else t("sla.card.closed_stage.unknown_mover")
+                ),
                 from_stage=str(facts.get("from_stage") or ""),
                 to_stage=str(facts.get("to_stage") or ""),
             )
@@ -110,7 +114,10 @@ def card_text(
                 due=_when(t, facts.get("due")),
             )
         case _:
-            return t("sla.card.nobody_on_shift", deal=_deal(facts))
+            text = t("sla.card.nobody_on_shift", deal=_deal(facts))
+            if isinstance(facts.get("until"), datetime):
+                text += "\n" + t("sla.card.nobody_on_shift.until", when=_when(t, facts["until"]))
+            return text
 
 
 def _int(facts: dict[str, Any], key: str) -> int:
@@ -194,6 +201,14 @@ def card_view(
 def closed_tail(reason: str, t: Texts, **params: str | int) -> str:
     key = CLOSE_REASONS.get(reason, CLOSE_REASONS["cleared"])
     return t(key, **params) if params else t(key)
+
+
+def kept_after_close(old: CardView, rule: Rule, reason: str) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """Buttons that still apply once the record closed: only a reverted deal's "Keep it open"."""
+    if rule is not Rule.CLOSED_STAGE or reason != "reverted":
+        return ()
+    kept = (tuple(b for b in row if b.action == "sla_reopen") for row in old.buttons)
+    return tuple(row for row in kept if row)
 
 
 def with_notice(
