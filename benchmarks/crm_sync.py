@@ -14,11 +14,13 @@ import asyncio
 import multiprocessing
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import httpx
 from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -86,7 +88,22 @@ def max_in_window(stamps: list[float], window: float = 1.0) -> int:
     return best
 
 
-async def run(deals: int, rate: float) -> None:
+class CountingTransport(httpx.AsyncBaseTransport):
+    """The real transport, counting requests per endpoint (which feed the requests went to)."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.by_path: Counter[str] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.by_path[request.url.path] += 1
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def run(deals: int, rate: float) -> bool:
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("spawn").Process(
         target=serve_sandbox, args=(deals, child), daemon=True
@@ -101,13 +118,17 @@ async def run(deals: int, rate: float) -> None:
         f"{status_events} status-change events (seeded in {seeded_in:.1f} s)"
     )
 
+    transport = CountingTransport()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         await upgrade(url)
         db = Database(url)
         try:
             crm = AmoCrmClient(
-                f"http://{host}:{port}", token=SecretStr(DEFAULT_TOKEN), rate_limit=rate
+                f"http://{host}:{port}",
+                token=SecretStr(DEFAULT_TOKEN),
+                rate_limit=rate,
+                transport=transport,
             )
             async with crm:
                 started = time.perf_counter()
@@ -125,23 +146,32 @@ async def run(deals: int, rate: float) -> None:
     http_span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
     achieved = (len(arrivals) - 1) / http_span if http_span > 0 else 0.0
     stats = crm.stats
-    print(f"client limiter: {rate:g} req/s; sandbox limit: 7 req/s in any 1-s window")
+    met = achieved >= TARGET_RATE and stats.responses_429 == 0
+    feeds = ", ".join(f"{path} {n}" for path, n in transport.by_path.most_common())
+    print()
+    print(f"== full sync of a {leads}-deal sandbox account ==")
     print(
-        f"full sync: {duration:.1f} s total ({http_span:.1f} s of HTTP, "
-        f"{duration - http_span:.1f} s local work)"
-    )
-    print(f"mirrored: {mirrored} deals, {tasks} open tasks; {report.events} events read")
-    print(
-        f"requests sent: {stats.requests} (server saw {len(arrivals)}), retries: {stats.retries}"
+        f"  duration       {duration:7.1f} s   (HTTP phase {http_span:.1f} s, "
+        f"local non-HTTP work {duration - http_span:.1f} s)"
     )
     print(
-        f"rate achieved: {achieved:.2f} req/s over the HTTP phase "
-        f"({achieved / 7.0:.0%} of the 7/s limit); busiest 1-s window: "
-        f"{max_in_window(arrivals)} requests"
+        f"  requests       {stats.requests:7d}     (server saw {len(arrivals)}; "
+        f"{stats.retries} retries)  by endpoint: {feeds}"
     )
-    print(f"429s received: {stats.responses_429} (sandbox rejected {rejected})")
-    verdict = achieved >= TARGET_RATE and stats.responses_429 == 0
-    print(f"target ≥ {TARGET_RATE} req/s and 0 429s: {'MET' if verdict else 'NOT MET'}")
+    print(
+        f"  rate           {achieved:7.2f} req/s against the 7/s limit ({achieved / 7.0:.0%}; "
+        f"client limiter {rate:g}/s); busiest 1-s window at the server: "
+        f"{max_in_window(arrivals)}   [target ≥ {TARGET_RATE}]"
+    )
+    print(
+        f"  429s           {stats.responses_429:7d}     (sandbox rejected {rejected})   [target 0]"
+    )
+    print(
+        f"  mirrored       {mirrored:7d} deals, {tasks} open tasks; "
+        f"{report.events} status-change events read"
+    )
+    print(f"  target         {'MET' if met else 'NOT MET'}")
+    return met
 
 
 def main() -> None:
@@ -149,7 +179,7 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=7.0, help="the client's limiter (req/s)")
     args = parser.parse_args()
-    asyncio.run(run(args.deals, args.rate))
+    asyncio.run(run(args.deals, args.rate))  # prints figures; a miss is a finding, not a crash
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ deal or task overwrite a newer one (webhooks and the periodic sync may arrive ou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nextstep.bot.storage.dialect import insert
 from nextstep.bot.storage.models import CrmDeal, CrmPipeline, CrmStage, CrmTask, CrmUser, SyncState
 from nextstep.crm_client.models import CustomFieldValue, Deal, Pipeline, Task, User
-
-CHUNK = 500  # rows per INSERT: stays under SQLite's bound-parameter limit
-
-
-def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
 
 
 def deal_row(deal: Deal) -> dict[str, Any]:
@@ -140,29 +133,34 @@ class MirrorRepository:
         *,
         newer_only: bool = False,
     ) -> None:
-        for chunk in _chunks(rows):
-            stmt = insert(self.session, model).values(chunk)
-            table = model.__table__
-            updates: dict[str, Any] = {
-                c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys
-            }
-            where = None
-            if newer_only:
-                # An older copy never overwrites a newer one (out-of-order webhook/sync).
-                where = table.c.updated_at.is_(None) | (
-                    stmt.excluded.updated_at >= table.c.updated_at
-                )
-            if model is CrmDeal:
-                updates.pop("created_at")
-                moved = (table.c.status_id != stmt.excluded.status_id) | (
-                    table.c.pipeline_id != stmt.excluded.pipeline_id
-                )
-                updates["stage_entered_at"] = case(
-                    (moved, stmt.excluded.stage_entered_at), else_=table.c.stage_entered_at
-                )
-            await self.session.execute(
-                stmt.on_conflict_do_update(index_elements=keys, set_=updates, where=where)
+        """INSERT ... ON CONFLICT DO UPDATE for every row, as one executemany.
+
+        One statement is compiled once and run with a parameter set per row (the driver's
+        executemany), not rebuilt as a many-row VALUES per chunk: compiling a 500-row VALUES
+        costs far more than the database's work. All rows carry the same keys.
+        """
+        if not rows:
+            return
+        table = model.__table__
+        stmt = insert(self.session, table)
+        updates: dict[str, Any] = {
+            c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys
+        }
+        where = None
+        if newer_only:
+            # An older copy never overwrites a newer one (out-of-order webhook/sync).
+            where = table.c.updated_at.is_(None) | (stmt.excluded.updated_at >= table.c.updated_at)
+        if model is CrmDeal:
+            updates.pop("created_at")
+            moved = (table.c.status_id != stmt.excluded.status_id) | (
+                table.c.pipeline_id != stmt.excluded.pipeline_id
             )
+            updates["stage_entered_at"] = case(
+                (moved, stmt.excluded.stage_entered_at), else_=table.c.stage_entered_at
+            )
+        upsert = stmt.on_conflict_do_update(index_elements=keys, set_=updates, where=where)
+        # On the connection: a Core executemany, not the ORM's per-row bulk insert path.
+        await (await self.session.connection()).execute(upsert, rows)
 
 
 class SyncStateRepository:

@@ -8,7 +8,9 @@ failures to typed errors (problems.py). Everything else is mapping JSON to neutr
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
@@ -74,6 +76,7 @@ EVENTS_PAGE_LIMIT = 100
 MAX_PAGES = 10_000  # a guard against a server that always says "next"
 # Connection never established: nothing was sent, so even a POST may be repeated.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
 
 class AmoCrmClient:
@@ -174,20 +177,26 @@ class AmoCrmClient:
         attempt = 0
         waited = 0.0
         refreshed = False
+        route = f"{method} {_ID_SEGMENT.sub('/{id}', path)}"  # the limiter learns per route
         while True:
             attempt += 1
-            await self._limiter.acquire()
             headers: dict[str, str] = {}
             token = ""
             if authorized:
                 token = await self._auth.access_token()
                 headers["Authorization"] = f"Bearer {token}"
+            request = self._http.build_request(
+                method, path, params=params, json=json, headers=headers
+            )
+            # The limiter books the send time, so nothing may await between it and the send.
+            sent = await self._limiter.acquire(route)
             self.stats.requests += 1
             error: CrmError
             try:
-                response = await self._http.request(
-                    method, path, params=params, json=json, headers=headers
-                )
+                try:
+                    response = await self._http.send(request)
+                finally:
+                    self._limiter.answered(sent)
             except httpx.TimeoutException as exc:
                 error = CrmTimeout(f"{method} {path}: no answer in time ({type(exc).__name__})")
                 safe = idempotent or isinstance(exc, _NOT_SENT)
@@ -239,29 +248,56 @@ class AmoCrmClient:
                 await self._clock.sleep(delay)
 
     async def _walk(
-        self, path: str, key: str, params: Params | None = None, *, limit: int = PAGE_LIMIT
+        self,
+        path: str,
+        key: str,
+        params: Params | None = None,
+        *,
+        limit: int = PAGE_LIMIT,
+        read_ahead: bool = True,
     ) -> AsyncGenerator[dict[str, Any], None]:
-        """Items of a HAL list, page by page, each id once (pages shift during a walk)."""
+        """Items of a HAL list, page by page, each id once (pages shift during a walk).
+
+        With `read_ahead`, the next page (when the server says there is one) is asked for
+        before this page's items are handed out: the caller's work on a page (parsing it into
+        models) then overlaps the next request instead of holding it back. A walk its caller
+        may leave early passes `read_ahead=False` (else one page too many is read).
+        """
+
+        def fetch(page: int) -> asyncio.Future[Any]:
+            page_params = [*(params or []), ("page", page), ("limit", limit)]
+            return asyncio.ensure_future(self._request("GET", path, params=page_params))
+
         seen: set[Any] = set()
         page = 1
-        for _ in range(MAX_PAGES):
-            body = await self._request(
-                "GET", path, params=[*(params or []), ("page", page), ("limit", limit)]
-            )
-            items = mapping.embedded(body, key)
-            if not items:
-                return
-            for item in items:
-                ident = item.get("id")
-                if ident is not None:
-                    if ident in seen:
-                        continue
-                    seen.add(ident)
-                yield item
-            next_page = _next_page(body, page)
-            if next_page is None:
-                return
-            page = next_page
+        pending: asyncio.Future[Any] | None = fetch(page)
+        try:
+            for _ in range(MAX_PAGES):
+                assert pending is not None
+                body = await pending
+                pending = None
+                items = mapping.embedded(body, key)
+                if not items:
+                    return
+                next_page = _next_page(body, page)
+                if next_page is not None and read_ahead:
+                    pending = fetch(next_page)
+                for item in items:
+                    ident = item.get("id")
+                    if ident is not None:
+                        if ident in seen:
+                            continue
+                        seen.add(ident)
+                    yield item
+                if next_page is None:
+                    return
+                page = next_page
+                if pending is None:
+                    pending = fetch(page)
+        finally:
+            if pending is not None:  # the caller left early: the page is not wanted
+                pending.cancel()
+                pending.add_done_callback(_drop_outcome)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -322,7 +358,9 @@ class AmoCrmClient:
         params.append(("order[updated_at]", "desc" if order_by_updated_desc else "asc"))
         if with_contacts:
             params.append(("with", "contacts"))
-        async with aclosing(self._walk("/api/v4/leads", "leads", params)) as items:
+        # A newest-first walk stops early (below): no page is read ahead there.
+        walk = self._walk("/api/v4/leads", "leads", params, read_ahead=not order_by_updated_desc)
+        async with aclosing(walk) as items:
             async for item in items:
                 deal = mapping.deal_from_json(item)
                 if deal_matches(deal, **criteria):
@@ -439,6 +477,12 @@ def _first_id(body: Any, key: str) -> int:
     if not ids:
         raise CrmResponseError(f"the CRM answered a create without an id in _embedded.{key}")
     return ids[0]
+
+
+def _drop_outcome(future: asyncio.Future[Any]) -> None:
+    """Retrieve an unwanted read-ahead's outcome, so no "never retrieved" error is logged."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _next_page(body: Any, page: int) -> int | None:
