@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "nextstep.bot.playbook.cli",
     "nextstep.bot.simulate_cli",  # adds `playbook simulate`: after playbook.cli
+    "nextstep.bot.playbook_roles_cli",  # adds `playbook check --database-url`: after it too
     "nextstep.bot.storage.cli",
     "nextstep.bot.staff_cli",
     "nextstep.bot.staff_schedule_cli",  # adds `staff schedule`: after staff_cli

@@ -7,13 +7,13 @@ enqueue time, in the recipient's locale and time zone (see docs/bot-layer.md, ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 
 from nextstep.bot.engine.texts import ParamValue, Text
@@ -49,7 +49,20 @@ ROLE_KEYS = {
     "head": N_("role.head"),
     "estimator": N_("role.estimator"),
     "admin": N_("role.admin"),
+    # Roles the shipped playbooks bring (any other playbook role shows as its name).
+    "accountant": N_("role.accountant"),
+    "trainer": N_("role.trainer"),
+    "account_manager": N_("role.account_manager"),
+    "location_admin": N_("role.location_admin"),
 }
+
+
+def role_label(translate: Callable[[str], str], role: str) -> str:
+    """A role as people read it: translated when the catalogs know it, else its own name."""
+    key = ROLE_KEYS.get(role)
+    return translate(key) if key is not None else role.replace("_", " ")
+
+
 CARD_TITLE_KEYS = {
     "new_deal": N_("card.new_deal.title"),
     "call_task": N_("card.call_task.title"),
@@ -88,6 +101,10 @@ class Texts:
         pattern = self("format.datetime")
         return format_datetime(moment, pattern, tzinfo=self.tz, locale=self.locale)
 
+    def day(self, value: date) -> str:
+        """A calendar day as the person reads it: "12 марта" / "12 March" (no time)."""
+        return format_date(value, self("format.date"), locale=self.locale)
+
     def money(self, amount: float, currency: str = "RUB") -> str:
         return format_currency(
             amount, currency, format="#,##0 ¤", currency_digits=False, locale=self.locale
@@ -103,4 +120,11 @@ class Texts:
         return ""
 
     def _plain(self, params: Mapping[str, ParamValue]) -> dict[str, str | int | float]:
-        return {k: self.when(v) if isinstance(v, datetime) else v for k, v in params.items()}
+        return {k: self._plain_one(v) for k, v in params.items()}
+
+    def _plain_one(self, value: ParamValue) -> str | int | float:
+        if isinstance(value, datetime):
+            return self.when(value)
+        if isinstance(value, date):
+            return self.day(value)
+        return value

@@ -1,7 +1,8 @@
 """`nextstep staff invite | add | list`: pairing people from the command line.
 
 `invite` prints a one-time deep link (valid 7 days, single use); the bot's username comes from
-TELEGRAM_BOT_USERNAME, else from Telegram (getMe with BOT_TOKEN).
+TELEGRAM_BOT_USERNAME, else from Telegram (getMe with BOT_TOKEN). `--role` is one of the four
+built-ins or a role the playbook names (PLAYBOOK_PATH, or `--playbook FILE`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nextstep.bot.config import Settings
+from nextstep.bot.playbook.loader import PlaybookError, load_playbook
+from nextstep.bot.playbook.sections.roles import known_roles
 from nextstep.bot.services.pairing import create_invite, invite_link
-from nextstep.bot.services.staff import StaffError, add_staff, list_staff
+from nextstep.bot.services.staff import StaffError, add_staff, check_role, list_staff
 from nextstep.bot.storage import Database, upgrade
-from nextstep.bot.storage.models import ROLES
 
 
 async def _bot_username(settings: Settings) -> str:
@@ -37,7 +40,15 @@ async def _with_db(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
+def _roles(args: argparse.Namespace, settings: Settings) -> tuple[str, ...]:
+    """The built-ins and the playbook's roles (raises PlaybookError on a broken playbook)."""
+    path: Path = args.playbook or settings.playbook_path
+    return known_roles(load_playbook(path))
+
+
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    roles = _roles(args, settings)
+    check_role(args.role, roles)  # before the database is touched
     db = await _with_db(settings)
     try:
         token = await create_invite(
@@ -46,6 +57,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
             role=args.role,
             now=datetime.now(UTC),
             head_crm_user_id=args.head,
+            roles=roles,
         )
     finally:
         await db.dispose()
@@ -58,6 +70,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _add(args: argparse.Namespace, settings: Settings) -> int:
+    roles = _roles(args, settings)
+    check_role(args.role, roles)
     db = await _with_db(settings)
     try:
         staff = await add_staff(
@@ -69,10 +83,8 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
             name=args.name,
             head_crm_user_id=args.head,
             locale=settings.default_locale,
+            roles=roles,
         )
-    except StaffError as exc:
-        print(f"error: {exc}")
-        return 1
     finally:
         await db.dispose()
     print(f"paired #{staff.id}: telegram {staff.telegram_id} = CRM user {staff.crm_user_id}")
@@ -100,7 +112,11 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.database_url:
         settings = settings.model_copy(update={"database_url": args.database_url})
-    result: int = asyncio.run(args.action(args, settings))
+    try:
+        result: int = asyncio.run(args.action(args, settings))
+    except (StaffError, PlaybookError) as exc:
+        print(f"error: {exc}")
+        return 1
     return result
 
 
@@ -112,7 +128,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = commands.add_parser("list", help="who is paired, with which role")
     for leaf in (invite, add):
         leaf.add_argument("--crm-user", type=int, required=True, help="the CRM user id")
-        leaf.add_argument("--role", choices=ROLES, required=True)
+        leaf.add_argument(
+            "--role",
+            required=True,
+            help="manager, head, estimator, admin, or a role the playbook names (accountant, ...)",
+        )
+        leaf.add_argument("--playbook", type=Path, help="default: PLAYBOOK_PATH from the settings")
         leaf.add_argument("--head", type=int, help="CRM user id of the person's head of sales")
     add.add_argument("--telegram-id", type=int, required=True)
     add.add_argument("--name", default="", help="how the bot greets the person")

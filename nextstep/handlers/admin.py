@@ -7,14 +7,14 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from nextstep.bot.i18n import ROLE_KEYS
+from nextstep.bot.i18n import role_label
 from nextstep.bot.services import invites
 from nextstep.bot.services.cards import CardView
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.messages import redraw, say, send_menu
+from nextstep.bot.services.pairing import team_roles
 from nextstep.bot.services.presses import Press
 from nextstep.bot.services.staff import StaffInfo
-from nextstep.bot.storage.models import ROLES
 from nextstep.handlers.answers import claim_and_answer
 from nextstep.handlers.filters import Action, IsAdmin
 
@@ -30,7 +30,7 @@ async def on_pick_user(
     if not await claim_and_answer(query, services, staff, press) or press.card_id is None:
         return
     uid, name = int(press.args["crm_user_id"]), str(press.args.get("name", ""))
-    labels = {role: _(ROLE_KEYS[role]) for role in ROLES}
+    labels = {role: role_label(_, role) for role in team_roles(services)}
     view = invites.roles_view(_("invite.pick_role").format(name=name), uid, name, labels)
     await redraw(services, press.card_id, view)
 
@@ -44,7 +44,7 @@ async def on_pick_role(
     role = str(press.args["role"])
     link = await invites.make_link(services, int(press.args["crm_user_id"]), role, username)
     text = _("invite.link").format(
-        name=press.args.get("name", ""), role=_(ROLE_KEYS[role]), link=link
+        name=press.args.get("name", ""), role=role_label(_, role), link=link
     )
     await redraw(services, press.card_id, CardView(text))
 

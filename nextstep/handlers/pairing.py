@@ -7,7 +7,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from nextstep.bot.i18n import ROLE_KEYS
+from nextstep.bot.i18n import role_label
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.messages import say
 from nextstep.bot.services.pairing import PairStatus, redeem_invite
@@ -29,7 +29,7 @@ async def cmd_start_token(message: Message, command: CommandObject, services: Se
         key = "pairing.welcome" if result.status is PairStatus.PAIRED else "pairing.already"
         t = services.texts_for(result.staff)
         text = t(
-            key, name=result.staff.name or user.full_name, role=t(ROLE_KEYS[result.staff.role])
+            key, name=result.staff.name or user.full_name, role=role_label(t, result.staff.role)
         )
     else:
         text = _(REPLIES[result.status])

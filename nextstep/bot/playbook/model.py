@@ -24,6 +24,7 @@ from nextstep.bot.playbook.sections.handoffs import Handoffs
 from nextstep.bot.playbook.sections.linked import LinkedDeals
 from nextstep.bot.playbook.sections.nps import Nps
 from nextstep.bot.playbook.sections.recycling import Recycling
+from nextstep.bot.playbook.sections.rule_common import RoleName
 from nextstep.bot.playbook.sections.schedules import Schedules
 from nextstep.bot.playbook.sections.sla import Sla
 from nextstep.bot.playbook.texts import TextSpec
@@ -136,6 +137,8 @@ class Playbook(_Section):
     no_answer_ladder: tuple[LadderStep, ...] = ()
     loss_reasons: LossReasonOffer = LossReasonOffer()
     card_fields: tuple[CardField, ...] = DEFAULT_CARD_FIELDS
+    # Staff roles beyond manager/head/estimator/admin (rules' roles count without being listed).
+    roles: tuple[RoleName, ...] = ()
 
     sla: Sla = Sla()
     schedules: Schedules = Schedules()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from nextstep.bot.services.cards import ButtonSpec, CardView
 from nextstep.bot.services.deps import Services
-from nextstep.bot.services.pairing import create_invite, invite_link
-from nextstep.bot.storage.models import ROLES
+from nextstep.bot.services.pairing import create_invite, invite_link, team_roles
 
 PICK_USER, PICK_ROLE = "invite_user", "invite_role"
 USERS_SHOWN = 40
@@ -26,13 +25,18 @@ def users_view(title: str, users: list[tuple[int, str]]) -> CardView:
 
 
 def roles_view(title: str, crm_user_id: int, name: str, labels: dict[str, str]) -> CardView:
+    """One button per role in `labels` (the built-ins and the playbook's), two to a row."""
     args = {"crm_user_id": crm_user_id, "name": name}
-    specs = [ButtonSpec(labels[r], PICK_ROLE, {**args, "role": r}) for r in ROLES]
-    return CardView(title, (tuple(specs[:2]), tuple(specs[2:])))
+    specs = [ButtonSpec(label, PICK_ROLE, {**args, "role": r}) for r, label in labels.items()]
+    return CardView(title, tuple(tuple(specs[i : i + 2]) for i in range(0, len(specs), 2)))
 
 
 async def make_link(services: Services, crm_user_id: int, role: str, bot_username: str) -> str:
     token = await create_invite(
-        services.db, crm_user_id=crm_user_id, role=role, now=services.now()
+        services.db,
+        crm_user_id=crm_user_id,
+        role=role,
+        now=services.now(),
+        roles=team_roles(services),
     )
     return invite_link(bot_username, token)

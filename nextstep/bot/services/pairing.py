@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
 
+from nextstep.bot.playbook.sections.roles import BUILTIN_ROLES, known_roles
 from nextstep.bot.services.deps import Services
-from nextstep.bot.services.staff import StaffInfo, pair
+from nextstep.bot.services.staff import StaffInfo, check_role, pair
 from nextstep.bot.storage import Database, Repositories
 from nextstep.bot.storage.models import CrmUser, Invite
 from nextstep.crm_client.errors import CrmError
@@ -31,6 +33,11 @@ class PairResult:
     staff: StaffInfo | None = None
 
 
+def team_roles(services: Services) -> tuple[str, ...]:
+    """The roles people can be paired with: the built-ins and the running playbook's own."""
+    return known_roles(services.playbook.playbook)
+
+
 def invite_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={token}"
 
@@ -43,8 +50,10 @@ async def create_invite(
     now: datetime,
     head_crm_user_id: int | None = None,
     ttl: timedelta = INVITE_TTL,
+    roles: Collection[str] = BUILTIN_ROLES,
 ) -> str:
-    """A single-use token, valid for `ttl`."""
+    """A single-use token, valid for `ttl`, for one of `roles` (raises StaffError otherwise)."""
+    check_role(role, roles)
     async with db.transaction() as session:
         invite = await Repositories(session).invites.create(
             crm_user_id=crm_user_id,
@@ -88,6 +97,7 @@ async def redeem_invite(
             name=name,
             head_crm_user_id=redeemed.head_crm_user_id,
             locale=services.settings.default_locale,
+            roles=team_roles(services),
         )
     return PairResult(PairStatus.PAIRED, staff)
 

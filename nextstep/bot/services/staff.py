@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from nextstep.bot.playbook.sections.roles import BUILTIN_ROLES
 from nextstep.bot.storage import Database, Repositories
-from nextstep.bot.storage.models import ROLES, Staff
+from nextstep.bot.storage.models import Staff
 
 HEAD, ADMIN = "head", "admin"
 
@@ -52,6 +53,11 @@ def may_act_for(presser: StaffInfo, owner: StaffInfo | None) -> bool:
     return presser.role == HEAD and owner.head_crm_user_id == presser.crm_user_id
 
 
+def check_role(role: str, roles: Collection[str]) -> None:
+    if role not in roles:
+        raise StaffError(f"unknown role {role!r}: use {', '.join(roles)}")
+
+
 async def by_telegram_id(db: Database, telegram_id: int) -> StaffInfo | None:
     async with db.transaction() as session:
         row = await Repositories(session).staff.by_telegram_id(telegram_id)
@@ -82,10 +88,13 @@ async def pair(
     name: str = "",
     head_crm_user_id: int | None = None,
     locale: str = "ru",
+    roles: Collection[str] = BUILTIN_ROLES,
 ) -> StaffInfo:
-    """Link a Telegram account to a CRM user (new staff, or a re-pair of a known one)."""
-    if role not in ROLES:
-        raise StaffError(f"unknown role {role!r}: use {', '.join(ROLES)}")
+    """Link a Telegram account to a CRM user (new staff, or a re-pair of a known one).
+
+    `roles`: what the playbook in force allows (`known_roles`): the four built-ins and the
+    playbook's own (accountant, trainer, ...)."""
+    check_role(role, roles)
     taken = await repos.staff.by_telegram_id(telegram_id)
     if taken is not None and taken.crm_user_id != crm_user_id:
         raise StaffError(
@@ -121,6 +130,7 @@ async def add_staff(
     name: str = "",
     head_crm_user_id: int | None = None,
     locale: str = "ru",
+    roles: Collection[str] = BUILTIN_ROLES,
 ) -> StaffInfo:
     """`pair` in its own transaction (the CLI's `staff add`)."""
     async with db.transaction() as session:
@@ -133,4 +143,5 @@ async def add_staff(
             name=name,
             head_crm_user_id=head_crm_user_id,
             locale=locale,
+            roles=roles,
         )

@@ -20,7 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nextstep.bot.storage.base import Base
 
+# The bot's own roles; a playbook adds its own (accountant, trainer, ...), so the database only
+# asks for a role name (`nextstep.bot.playbook.sections.roles` knows which are valid).
 ROLES = ("manager", "head", "estimator", "admin")
+ROLE_LENGTH = 40
+ROLE_CHECK = "role <> ''"
 OUTBOX_KINDS = ("telegram", "crm")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "dead")
 ESCALATION_STATUSES = ("open", "acked", "snoozed", "closed")
@@ -44,13 +48,13 @@ class CrmToken(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(ROLE_CHECK, name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     crm_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(255), default="")
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(ROLE_LENGTH))
     head_crm_user_id: Mapped[int | None] = mapped_column(BigInteger)
     locale: Mapped[str] = mapped_column(String(8), default="ru", server_default="ru")
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -61,12 +65,12 @@ class Staff(Base):
 
 class Invite(Base):
     __tablename__ = "invites"
-    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(ROLE_CHECK, name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     crm_user_id: Mapped[int] = mapped_column(BigInteger)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(ROLE_LENGTH))
     head_crm_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

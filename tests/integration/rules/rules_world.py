@@ -21,6 +21,7 @@ from nextstep.bot.delivery.telegram import TelegramSender
 from nextstep.bot.i18n import build_i18n
 from nextstep.bot.playbook.loader import load_playbook
 from nextstep.bot.playbook.resolve import resolve
+from nextstep.bot.playbook.sections.roles import known_roles
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.inbox import process_crm_event
 from nextstep.bot.services.rules.timers import finish_links, fire_rule_timers
@@ -181,10 +182,13 @@ class RulesWorld:
 async def rules_world(
     db_path: Path,
     seed: Callable[[CrmState], SeedInfo],
-    playbook: str,
+    playbook: str | Path,
     people: tuple[Person, ...],
 ) -> AsyncIterator[RulesWorld]:
+    """`playbook`: a shipped playbook's name, or a file (a variant written by the test)."""
     db = Database(f"sqlite+aiosqlite:///{db_path}")
+    path = playbook if isinstance(playbook, Path) else REPO_ROOT / "playbooks" / f"{playbook}.yaml"
+    book = load_playbook(path)
     state = CrmState()
     info = seed(state)
     async with (
@@ -197,7 +201,7 @@ async def rules_world(
             db=db,
             crm=client,
             playbook=resolve(
-                load_playbook(REPO_ROOT / "playbooks" / f"{playbook}.yaml"),
+                book,
                 await client.list_pipelines(),
                 await client.list_loss_reasons(),
             ),
@@ -224,6 +228,7 @@ async def rules_world(
                 now=clock(),
                 name=p.name,
                 head_crm_user_id=p.head,
+                roles=known_roles(book),
             )
         tasks = [
             asyncio.create_task(sender.run()),

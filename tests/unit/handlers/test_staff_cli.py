@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nextstep.bot.cli import main
+from nextstep.bot.config import REPO_ROOT
 
 
 def test_invite_add_and_list(
@@ -37,3 +38,41 @@ def test_a_telegram_id_cannot_be_two_people(tmp_path: Path) -> None:
     base = ["staff", "add", "--telegram-id", "5", "--role", "manager", "--database-url", url]
     assert main([*base, "--crm-user", "8"]) == 0
     assert main([*base, "--crm-user", "9"]) == 1
+
+
+def test_a_playbook_role_can_be_paired_under_that_playbook_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'staff.db'}"
+    base = ["staff", "add", "--telegram-id", "5", "--crm-user", "8", "--database-url", url]
+    assert main([*base, "--role", "accountant"]) == 1  # the default playbook has none
+    assert "unknown role 'accountant'" in capsys.readouterr().out
+    center = str(REPO_ROOT / "playbooks" / "training-center.yaml")
+    assert main([*base, "--role", "accountant", "--playbook", center]) == 0
+    capsys.readouterr()
+    assert main(["staff", "list", "--database-url", url]) == 0
+    assert "accountant crm=8 telegram=5" in capsys.readouterr().out
+
+
+def test_check_warns_about_playbook_roles_nobody_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'staff.db'}"
+    center = str(REPO_ROOT / "playbooks" / "training-center.yaml")
+    add = ["staff", "add", "--database-url", url, "--playbook", center]
+    assert main([*add, "--telegram-id", "5", "--crm-user", "8", "--role", "accountant"]) == 0
+    assert main([*add, "--telegram-id", "6", "--crm-user", "9", "--role", "manager"]) == 0
+    capsys.readouterr()
+
+    assert main(["playbook", "check", center, "--database-url", url]) == 0  # a warning only
+    out = capsys.readouterr().out
+    assert out.startswith("OK: Учебный центр")
+    assert "warning: nobody is paired as 'trainer'" in out
+    assert "--role trainer" in out
+    assert "'accountant'" not in out
+    assert "'manager'" not in out
+
+    missing = f"sqlite+aiosqlite:///{tmp_path / 'none.db'}"
+    assert main(["playbook", "check", center, "--database-url", missing]) == 0
+    assert "note: staff roles not checked" in capsys.readouterr().out
+    assert not (tmp_path / "none.db").exists()

@@ -44,5 +44,7 @@ RULE_KEYS = (
     N_("rules.prompt.answer"),
     N_("rules.prompt.sent"),
     N_("rules.linked.source_note"),
+    N_("rules.linked.yours"),
+    N_("rules.linked.yours_task"),
     N_("rules.linked.target_note"),
 )

@@ -8,6 +8,9 @@ doing anything twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -17,6 +20,7 @@ from nextstep.bot.services.deps import Services
 from nextstep.bot.services.outbound import Outbound
 from nextstep.bot.services.rules.execute import LINK_KEY_PREFIX, TIMER_KIND
 from nextstep.bot.services.rules.runner import EventFor, run_rules
+from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.models import OutboxItem, Timer
 from nextstep.crm_client.errors import CrmError
@@ -99,8 +103,38 @@ async def finish_links(services: Services) -> int:
                     {"op": "create_task", "task": {**task, "entity_id": new_id}},
                     f"{key}:task",
                 )
+            await _tell_owner(services, out, row.payload, new_id, source, key)
             row.result = {**result, "linked": True}
             done += 1
     if done:
         services.woke(out.kinds)
     return done
+
+
+async def _tell_owner(
+    services: Services,
+    out: Outbound,
+    payload: Mapping[str, Any],
+    new_id: int,
+    source: int,
+    key: str,
+) -> None:
+    """The new deal's responsible hears of it, with its first task, when no card will: a deal
+    in a pipeline the playbook covers gets the take-into-work card from its own webhook."""
+    deal = dict(payload.get("deal") or {})
+    pipeline_id, owner = deal.get("pipeline_id"), deal.get("responsible_user_id")
+    if not isinstance(owner, int) or not isinstance(pipeline_id, int):
+        return
+    if services.playbook.plan_for(pipeline_id) is not None:
+        return
+    row = await out.repos.staff.by_crm_user_id(owner)
+    if row is None or row.telegram_id is None:
+        return
+    t = services.texts_for(StaffInfo.of(row))
+    link = dict(payload.get("link") or {})
+    task = dict(link.get("task") or {})
+    text = t("rules.linked.yours", name=str(deal.get("name", "")), id=new_id, source=source)
+    if task.get("text"):
+        when = datetime.fromisoformat(str(task["complete_till"]))
+        text += "\n" + t("rules.linked.yours_task", task=str(task["text"]), due=when)
+    await out.text(row.telegram_id, text, f"{key}:owner:{row.id}")
