@@ -30,6 +30,7 @@ UI_KEYS = (
     N_("button.confirm"),
     N_("button.change"),
     N_("format.datetime"),
+    N_("format.date"),
     N_("prompt.result_text"),
     N_("prompt.next_stage"),
     N_("prompt.loss_reason"),

@@ -1,18 +1,18 @@
 """Texts inside effects: a playbook-written template or an i18n key, with its parameters.
 
 The engine never holds UI language; the executor renders a `Text` in the recipient's locale
-(a datetime parameter in the recipient's timezone).
+(a datetime parameter in the recipient's timezone, a bare date as a day: "12 марта").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from nextstep.bot.playbook.texts import TextSpec
 
-ParamValue = str | int | float | datetime
+ParamValue = str | int | float | datetime | date
 
 
 @dataclass(frozen=True)

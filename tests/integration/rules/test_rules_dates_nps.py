@@ -4,11 +4,13 @@ NPS buttons on a "collect NPS" task."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from nextstep.bot.i18n import Texts
 from nextstep.crm_client.models import CrmEventType
 from nextstep.sandbox.crm import Task
 from nextstep.sandbox.crm.seed_stories import seed_online_school
@@ -20,6 +22,7 @@ TEAM = (
     Person("head", 2002, HEAD, "head", "Гера"),
 )
 DAY = 86_400
+MOSCOW = ZoneInfo("Europe/Moscow")
 REMINDER = "Напомнить об оплате рассрочки"
 
 
@@ -86,3 +89,21 @@ async def test_nps_ten_asks_for_a_review_and_five_tells_the_head(school: RulesWo
     assert "Студент Сидоров" in told.body
     await world.until(lambda: state.open_tasks_of(sad), "the what-went-wrong task")
     assert [t.text for t in state.open_tasks_of(sad)] == ["Узнать, что пошло не так (NPS 5)"]
+
+
+async def test_the_reminder_names_the_payment_day_not_a_time(school: RulesWorld) -> None:
+    world = school
+    today = datetime.fromtimestamp(world.state.now(), MOSCOW).date()
+    pay_day = date(today.year + 1, 3, 12)
+    moment = int(datetime.combine(pay_day, time(0), MOSCOW).timestamp())
+    fields = {"Курс": "Масштаб", "Рассрочка": True, "Дата следующего платежа": moment}
+    deal = await world.new_deal(
+        "Студент Орлов", "Сопровождение", "Рассрочка: ждём платёж", MANAGER, fields
+    )
+    await world.tick(datetime.combine(pay_day, time(11), MOSCOW) - world.clock.now)
+
+    texts = sorted(t.text for t in reminders(world, deal))
+    assert texts == ["Напомнить об оплате рассрочки (12 марта)"] * 3  # −3d, −1d, on the day
+    card = await world.message("manager", "📅 Напоминание")
+    assert card.body.endswith("дата 12 марта")
+    assert Texts(world.services.i18n, "en").day(pay_day) == "12 March"

@@ -166,7 +166,7 @@ def on_due(
     rule = item.bound.rule
     if rule.unless_newer_deal and has_newer_deal(deal, deal.created_at or item.anchor):
         return [Remember(key)]  # the client came back on their own
-    values = params(deal, date=item.anchor)
+    values = params(deal, date=item.anchor.astimezone(ZoneInfo(ctx.timezone)).date())
     effects: list[RuleEffect] = [Remember(key)]
     if rule.task is not None:
         task = draft(rule.task, playbook, ctx, values)

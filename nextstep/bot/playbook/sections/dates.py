@@ -13,8 +13,8 @@ date_rules:
     offsets: [-3d, -1d, 0d]        # signed; months too: 2mo
     at: "10:00"                    # local time on that day (default: the date's own time)
     where: {"Рассрочка": true}
-    unless_newer_deal: false       # skip when the client has a deal created after the date
-    task: {text: "Напомнить об оплате {date}", due: 4h}
+    unless_newer_deal: false       # skip when the client has a deal created after this one
+    task: {text: "Напомнить об оплате {date}", due: 4h}   # {date}: the day, "12 марта"
     notify: responsible            # responsible | {role: R} | none
     salesbot: 1234                 # optional
 ```
