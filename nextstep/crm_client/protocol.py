@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from nextstep.crm_client.models import (
     Account,
@@ -65,3 +65,12 @@ class CrmClient(Protocol):
     async def run_salesbot(self, bot_id: int, deal_id: int) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class ListsContactDeals(Protocol):
+    """Optional beyond `CrmClient`: a contact's deals, for "unless the client has a newer deal"
+    (amoCRM: the contact read `with=leads`, then those leads). A client without it makes such
+    rules act as if the client had no other deal."""
+
+    async def list_contact_deals(self, contact_id: int) -> list[Deal]: ...

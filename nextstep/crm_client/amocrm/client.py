@@ -73,6 +73,7 @@ log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 250
 EVENTS_PAGE_LIMIT = 100
+CONTACT_LEADS_CHUNK = 50  # lead ids per `filter[id][]` read (keeps the query string short)
 MAX_PAGES = 10_000  # a guard against a server that always says "next"
 # Connection never established: nothing was sent, so even a POST may be repeated.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -418,6 +419,25 @@ class AmoCrmClient:
     async def get_contact(self, contact_id: int) -> Contact | None:
         body = await self._request("GET", f"/api/v4/contacts/{int(contact_id)}")
         return mapping.contact_from_json(body) if isinstance(body, dict) else None
+
+    async def list_contact_deals(self, contact_id: int) -> list[Deal]:
+        """The contact's deals (`ListsContactDeals`): its lead ids from the contact read
+        `with=leads`, then those leads by `filter[id]` (re-checked here: an account without lead
+        filters answers every lead)."""
+        params: Params = [("with", "leads")]
+        body = await self._request("GET", f"/api/v4/contacts/{int(contact_id)}", params=params)
+        wanted = mapping.contact_lead_ids(body)
+        found: dict[int, Deal] = {}
+        for start in range(0, len(wanted), CONTACT_LEADS_CHUNK):
+            chunk = wanted[start : start + CONTACT_LEADS_CHUNK]
+            query: Params = [("filter[id][]", lead_id) for lead_id in chunk]
+            query.append(("with", "contacts"))
+            async with aclosing(self._walk("/api/v4/leads", "leads", query)) as items:
+                async for item in items:
+                    deal = mapping.deal_from_json(item)
+                    if deal.id in chunk and not deal.is_deleted:
+                        found[deal.id] = deal
+        return [found[i] for i in wanted if i in found]
 
     async def lead_filters_supported(self) -> bool:
         """Whether this account honours lead filters (asked once, then remembered)."""

@@ -273,6 +273,14 @@ def contact_from_json(data: JSON) -> Contact:
     )
 
 
+def contact_lead_ids(data: Any) -> tuple[int, ...]:
+    """The lead ids a contact read `with=leads` embeds (`_embedded.leads[].id`), in order."""
+    if not isinstance(data, dict):
+        return ()
+    found = [opt_int(item.get("id")) for item in embedded(data, "leads")]
+    return tuple(dict.fromkeys(i for i in found if i is not None))
+
+
 _EVENT_TYPES: dict[str, CrmEventType] = {
     "lead_added": CrmEventType.DEAL_ADDED,
     "lead_deleted": CrmEventType.DEAL_DELETED,

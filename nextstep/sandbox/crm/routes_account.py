@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import query
 from .context import ctx, items_of, json_body
 from .hal import hal, no_content, paged
 from .state import Pipeline
@@ -101,14 +102,17 @@ async def custom_fields(request: web.Request) -> web.StreamResponse:
 async def contacts(request: web.Request) -> web.StreamResponse:
     state = ctx(request).state
     items = sorted(state.contacts.values(), key=lambda c: c.id)
-    return paged(request, "contacts", items, lambda c: contact_json(state, c))
+    leads = "leads" in query.withs(request.query)
+    return paged(request, "contacts", items, lambda c: contact_json(state, c, with_leads=leads))
 
 
 @routes.get(r"/api/v4/contacts/{contact_id:\d+}")
 async def contact(request: web.Request) -> web.StreamResponse:
     state = ctx(request).state
     found = state.contacts.get(int(request.match_info["contact_id"]))
-    return no_content() if found is None else hal(contact_json(state, found))
+    if found is None:
+        return no_content()
+    return hal(contact_json(state, found, with_leads="leads" in query.withs(request.query)))
 
 
 @routes.post("/api/v2/salesbot/run")

@@ -4,7 +4,9 @@ date rules, NPS): the field names are the ones the shipped playbooks name.
 `seed_design_studio_rules`: the design studio account (no generated deals) plus the hand-off's
 fields. `seed_training_center`: Продажи → Деньги → Обучение → Повторные продажи with the fields
 every linked deal carries. `seed_online_school`: Продажи, Вебинар and Сопровождение with the
-installment and course-end dates and NPS.
+installment and course-end dates and NPS. `seed_quest_rooms`: Бронирования with the booking's
+fields and the two Salesbots. `seed_courses_kommo`: Sales and Reactivation with the loss reasons
+the recycling rules name.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .seed import (
     _reset,
     seed_design_studio,
 )
-from .state import Account, CrmState, CustomField, Enum, Group, LossReason, User
+from .state import Account, CrmState, CustomField, Enum, Group, LossReason, Salesbot, User
 
 DESIGN_RULE_FIELDS = (
     ("Площадь, м²", "numeric"),
@@ -158,4 +160,76 @@ def seed_online_school(state: CrmState, *, now: int | None = None) -> SeedInfo:
             ("NPS", "numeric"),
         ),
     )
+    return info
+
+
+def seed_quest_rooms(state: CrmState, *, now: int | None = None) -> SeedInfo:
+    """Story 003: managers 1011 and 1012 (head 1002), location admins 1061 (Лофт), 1062 (Центр)."""
+    info = _account(
+        state,
+        "Квесты (песочница)",
+        {
+            7701: (
+                "Бронирования",
+                (
+                    "Новая заявка",
+                    "В работе",
+                    "Бронь получена",
+                    "Прозвон1",
+                    "Игра подтверждена",
+                    "Игра проведена",
+                ),
+            ),
+        },
+        (
+            (1002, "Руководитель Гера"),
+            (1011, "Менеджер Даша"),
+            (1012, "Менеджер Рома"),
+            (1061, "Админ Лофта Кира"),
+            (1062, "Админ Центра Олег"),
+        ),
+        ("Дорого", "Перестал отвечать", "Не выходит на связь", "Не подошла дата"),
+        now,
+    )
+    info.manager_ids, info.head_ids = (1011, 1012), (1002,)
+    _select(state, info, 900_401, "Локация", ("Лофт", "Центр"))
+    _fields(
+        state,
+        info,
+        900_410,
+        (
+            ("Дата игры", "date"),
+            ("Время игры", "text"),
+            ("Программа", "text"),
+            ("Количество игроков", "numeric"),
+            ("Комментарий менеджера", "textarea"),
+            ("NPS", "numeric"),
+        ),
+    )
+    for bot_id, name in ((201, "Написать в мессенджер"), (202, "Приглашение на повторную игру")):
+        state.salesbots[bot_id] = Salesbot(bot_id, name)
+        info.salesbots[name] = bot_id
+    return info
+
+
+def seed_courses_kommo(state: CrmState, *, now: int | None = None) -> SeedInfo:
+    """Story 001: managers 1011, 1012 and 1013 (head 1002)."""
+    info = _account(
+        state,
+        "Online courses (sandbox)",
+        {
+            7801: ("Sales", ("New lead", "Contacted", "Consultation", "Invoice sent")),
+            7802: ("Reactivation", ("To contact", "Contacted", "Offer sent")),
+        },
+        (
+            (1002, "Head Vera"),
+            (1011, "Manager Anna"),
+            (1012, "Manager Boris"),
+            (1013, "Manager Clara"),
+        ),
+        ("Not now", "Need to think", "Too expensive", "No budget this year", "Stopped responding"),
+        now,
+    )
+    info.manager_ids, info.head_ids = (1011, 1012, 1013), (1002,)
+    _fields(state, info, 900_501, (("Course", "text"), ("Recycled", "checkbox")))
     return info

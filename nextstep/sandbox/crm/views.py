@@ -162,7 +162,8 @@ def field_values_json(
     return out or None
 
 
-def contact_json(state: CrmState, contact: Contact) -> JSON:
+def contact_json(state: CrmState, contact: Contact, *, with_leads: bool = False) -> JSON:
+    """A contact as amoCRM answers it; `with=leads` embeds its leads' ids (sorted, with links)."""
     fields: list[JSON] = []
     if contact.phones:
         fields.append(
@@ -188,7 +189,16 @@ def contact_json(state: CrmState, contact: Contact) -> JSON:
                 ],
             }
         )
-    lead_ids = sorted(lead.id for lead in state.leads.values() if contact.id in lead.contact_ids)
+    embedded: JSON = {"tags": []}
+    if with_leads:
+        lead_ids = sorted(
+            lead.id
+            for lead in state.leads.values()
+            if contact.id in lead.contact_ids and not lead.is_deleted
+        )
+        embedded["leads"] = [
+            {"id": i, "_links": self_link(f"/api/v4/leads/{i}")} for i in lead_ids
+        ]
     return {
         "id": contact.id,
         "name": contact.name,
@@ -205,7 +215,7 @@ def contact_json(state: CrmState, contact: Contact) -> JSON:
         "custom_fields_values": fields or None,
         "account_id": state.account.id,
         "_links": self_link(f"/api/v4/contacts/{contact.id}"),
-        "_embedded": {"tags": [], "leads": [{"id": i} for i in lead_ids]},
+        "_embedded": embedded,
     }
 
 

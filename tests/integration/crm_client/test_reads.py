@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from nextstep.crm_client.amocrm import AmoCrmClient
@@ -83,3 +84,25 @@ async def test_lead_filters_not_detected_when_the_account_ignores_them(
         manager = seed.manager_ids[1]
         got = {d.id async for d in client.iter_deals(responsible_user_id=manager)}
     assert got == {x.id for x in state.leads.values() if x.responsible_user_id == manager}
+
+
+async def test_a_contacts_deals_are_read_by_its_lead_ids(
+    sandbox: CrmSandbox, crm: AmoCrmClient, state: CrmState
+) -> None:
+    lead = next(x for x in state.leads.values() if x.contact_ids and not x.is_deleted)
+    contact_id = lead.contact_ids[0]
+    other = state.next_id("lead", 90_001)
+    state.leads[other] = replace(lead, id=other, name="Ещё одна сделка клиента")
+    expected = sorted(
+        x.id for x in state.leads.values() if contact_id in x.contact_ids and not x.is_deleted
+    )
+    before = crm.stats.requests
+    deals = await crm.list_contact_deals(contact_id)
+    assert sorted(d.id for d in deals) == expected
+    assert {other, lead.id} <= set(expected)
+    assert all(contact_id in d.contact_ids for d in deals)
+    assert crm.stats.requests - before == 2  # the contact with=leads, then the leads by id
+
+    sandbox.context.filters_enabled = False  # an account that ignores lead filters
+    assert sorted(d.id for d in await crm.list_contact_deals(contact_id)) == expected
+    assert await crm.list_contact_deals(MISSING_ID) == []

@@ -90,6 +90,15 @@ async def test_lead_shape_and_contacts(
     phone = next(f for f in contact["custom_fields_values"] if f["field_code"] == "PHONE")
     assert phone["values"][0]["value"].startswith("+7 9")
     assert phone["values"][0]["enum_code"] == "WORK"
+    assert "leads" not in contact["_embedded"]  # only asked for
+    contact_id = lead.contact_ids[0]
+    with_leads = await client.get(f"/api/v4/contacts/{contact_id}", params={"with": "leads"})
+    expected = sorted(
+        x.id for x in state.leads.values() if contact_id in x.contact_ids and not x.is_deleted
+    )
+    assert with_leads.json()["_embedded"]["leads"] == [
+        {"id": i, "_links": {"self": {"href": f"/api/v4/leads/{i}"}}} for i in expected
+    ]
 
 
 async def test_lead_filters_select_by_stage_manager_and_time(

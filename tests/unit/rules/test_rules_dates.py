@@ -157,3 +157,6 @@ def test_no_invitation_when_the_client_already_booked_again() -> None:
     older = ClientDeal(id=12, created_at=datetime(2025, 6, 1, tzinfo=UTC))
     invited = run(TimerDue(COMEBACK), played(older), QR, at(datetime(2026, 3, 10, 9, tzinfo=UTC)))
     assert invited.of(RunSalesbot) == [RunSalesbot(202)]
+    lost = ClientDeal(id=78, created_at=datetime(2026, 2, 1, tzinfo=UTC), status_id=143)
+    invited = run(TimerDue(COMEBACK), played(lost), QR, at(datetime(2026, 3, 10, 9, tzinfo=UTC)))
+    assert invited.of(RunSalesbot) == [RunSalesbot(202)]  # a newer enquiry lost: still invited

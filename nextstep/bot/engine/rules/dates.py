@@ -30,7 +30,7 @@ from nextstep.bot.playbook.model import Playbook
 from nextstep.bot.playbook.sections.bind import BoundDateRule, ResolvedRules
 from nextstep.bot.playbook.sections.dates import AnchorEvent
 from nextstep.bot.playbook.sections.rule_common import Offset
-from nextstep.crm_client.models import WON_STATUS_ID
+from nextstep.crm_client.models import LOST_STATUS_ID, WON_STATUS_ID
 
 PREFIX = "date:"
 
@@ -152,7 +152,13 @@ def replan(
 
 
 def has_newer_deal(deal: DealFacts, since: datetime) -> bool:
-    return any(d.created_at > since for d in deal.client_deals if d.id != deal.id)
+    """A deal of the same client created after `since` that is not lost: the client came back
+    (a newer enquiry that came to nothing does not cancel the invitation)."""
+    return any(
+        d.created_at > since and d.status_id != LOST_STATUS_ID
+        for d in deal.client_deals
+        if d.id != deal.id
+    )
 
 
 def on_due(

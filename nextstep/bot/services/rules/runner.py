@@ -3,7 +3,7 @@ transaction its flow and rule state, `apply_rules`, and the effects performed.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from nextstep.bot.engine.rules.dispatch import apply_rules
 from nextstep.bot.engine.rules.events import RuleEvent, TimerDue
@@ -34,8 +34,11 @@ async def run_rules(
     *,
     actor: StaffInfo | None = None,
     fetched: tuple[Deal, list[Task]] | None = None,
+    client_deals: Sequence[Deal] = (),
 ) -> RuleOutcome | None:
-    """Decide and perform one rule event; None when the deal is gone or nothing applies."""
+    """Decide and perform one rule event; None when the deal is gone or nothing applies.
+
+    `client_deals`: the client's other deals, when the event's rule needs them (read before)."""
     fresh = fetched or await read_deal(services, deal_id)
     if fresh is None:
         return None
@@ -47,13 +50,17 @@ async def run_rules(
         view = deal_view(services, deal, tasks, await repos.flow.get(deal_id))
         record = await state.load(session, deal_id)
         record.find_task_ids(tasks)
-        facts = DealFacts.from_crm(deal, tasks, view=view, state=record.state())
+        facts = DealFacts.from_crm(
+            deal, tasks, view=view, client_deals=client_deals, state=record.state()
+        )
         event = make_event(facts)
         if event is None:
             return None
         if isinstance(event, TimerDue):
             record.timers.pop(event.key, None)
-            facts = DealFacts.from_crm(deal, tasks, view=view, state=record.state())
+            facts = DealFacts.from_crm(
+                deal, tasks, view=view, client_deals=client_deals, state=record.state()
+            )
         owner = await repos.staff.by_crm_user_id(deal.responsible_user_id)
         tz = actor.timezone if actor else owner.timezone if owner else None
         ctx = context_for(services, now, tz)

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from nextstep.bot.engine.rules.events import RuleEvent, TimerDue
 from nextstep.bot.engine.rules.facts import DealFacts
 from nextstep.bot.services.deps import Services
+from nextstep.bot.services.flow import read_deal
 from nextstep.bot.services.outbound import Outbound
+from nextstep.bot.services.rules.client import client_deals, needs_client_deals
 from nextstep.bot.services.rules.execute import LINK_KEY_PREFIX, TIMER_KIND
 from nextstep.bot.services.rules.runner import EventFor, run_rules
 from nextstep.bot.services.staff import StaffInfo
@@ -49,7 +51,18 @@ async def fire_rule_timers(services: Services, limit: int = 100) -> int:
         if not isinstance(deal_id, int) or not key:
             continue
         try:
-            await run_rules(services, deal_id, _due(key), f"rules:timer:{timer_id}")
+            fetched, others = None, []
+            if needs_client_deals(services, key):
+                fetched = await read_deal(services, deal_id)
+                others = await client_deals(services, fetched[0]) if fetched else []
+            await run_rules(
+                services,
+                deal_id,
+                _due(key),
+                f"rules:timer:{timer_id}",
+                fetched=fetched,
+                client_deals=others,
+            )
         except CrmError as exc:
             log.warning("rule timer %s: CRM error, again next tick: %s", timer_id, exc)
             continue
