@@ -134,6 +134,13 @@ def test_nps_tasks_get_eleven_buttons_and_others_none() -> None:
     assert nps_buttons(OTHER_TASK, QR.rules.nps) == ()
 
 
+def test_the_tasks_a_score_sets_get_no_score_buttons_again() -> None:
+    """The follow-ups name the score ("… (NPS 5)"): they are not "collect NPS" tasks."""
+    assert QR.rules is not None
+    for text in ("Узнать, что пошло не так (NPS 5)", "Попросить отзыв на картах (NPS 10)"):
+        assert nps_buttons(OpenTask(8803, NOW, text=text), QR.rules.nps) == ()
+
+
 def test_nps_ten_writes_the_score_and_asks_for_a_public_review() -> None:
     decision = run(NpsScore(NPS_TASK.id, 10), guest(), QR)
     (done,) = decision.of(CompleteTask)

@@ -55,7 +55,19 @@ class Nps(BaseModel):
     def is_nps_task(self, text: str, task_type_id: int) -> bool:
         if self.task_type is not None and task_type_id == self.task_type:
             return True
+        if self.is_follow_up(text):
+            return False
         return any(norm(marker) in norm(text) for marker in self.task_text if marker.strip())
+
+    def is_follow_up(self, text: str) -> bool:
+        """A task this section set after a score (its text up to the first placeholder): not
+        a "collect NPS" task again, though the default detractor task says "(NPS 6)"."""
+        for spec in (self.promoter_task, self.detractor_task):
+            literal = spec.text.text if spec is not None and spec.text is not None else None
+            head = norm((literal or "").split("{", 1)[0])
+            if head and norm(text).startswith(head):
+                return True
+        return False
 
     def is_promoter(self, score: int) -> bool:
         return score >= self.promoter_from
