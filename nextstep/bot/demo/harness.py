@@ -37,6 +37,8 @@ from nextstep.bot.storage.models import Card, InboxItem, OutboxItem
 from nextstep.jobs.ticks import run_due_tasks, run_sync
 from nextstep.sandbox.crm import CrmSandbox, CrmState, SeedInfo, WriteRecord, run_crm_sandbox
 from nextstep.sandbox.crm.seed import seed_design_studio
+from nextstep.sandbox.crm.seed_school import seed_school_demo
+from nextstep.sandbox.crm.seed_training import seed_training_demo
 from nextstep.sandbox.telegram import (
     CallbackAnswer,
     ChatMessage,
@@ -55,6 +57,13 @@ INBOX_MAX_ATTEMPTS = 10  # storage.inbox.claim_inbox gives up after as many
 
 Printer = Callable[[str], None]
 T = TypeVar("T")
+Seeder = Callable[[CrmState], SeedInfo]
+
+#: The sandbox account shaped like each story playbook's business (else: the design studio).
+PLAYBOOK_SEEDS: dict[str, Seeder] = {
+    "online-school": seed_school_demo,
+    "training-center": seed_training_demo,
+}
 
 
 class WorldTimeout(TimeoutError):
@@ -147,11 +156,13 @@ class _InFlight:
 
 
 def team_of(state: CrmState, info: SeedInfo) -> list[Person]:
-    """Every seeded user with a role: heads, managers (with their head), estimators, admin."""
+    """Every seeded user with a role: heads, managers (with their head), estimators, admin,
+    and the roles a story's playbook names (accountant, account_manager, trainer)."""
     roles: list[tuple[int, str]] = [(info.admin_id, "admin")]
     roles += [(uid, "head") for uid in info.head_ids]
     roles += [(uid, "manager") for uid in info.manager_ids]
     roles += [(uid, "estimator") for uid in info.estimator_ids]
+    roles += list(info.staff_roles.items())
     head_of_manager = {
         manager: info.head_of_group[group]
         for group, managers in info.managers_by_group.items()
@@ -548,8 +559,9 @@ async def open_world(
     start: datetime | None = None,
     settings_overrides: dict[str, Any] | None = None,
 ) -> AsyncIterator[DemoWorld]:
-    """Sandbox CRM (the design studio account, `deals` old deals) + Telegram emulator + the
-    Runtime with `playbook`, the team paired; everything torn down at the end.
+    """Sandbox CRM (the account `PLAYBOOK_SEEDS` names for `playbook`, else the design studio
+    with `deals` old deals) + Telegram emulator + the Runtime with `playbook`, the team paired;
+    everything torn down at the end.
 
     `start` is when the world's clock begins (default: the next working morning, 09:30 Moscow).
     """
@@ -557,7 +569,8 @@ async def open_world(
     clock = DemoClock(start)
     state = CrmState()
     state.shift_clock(clock.offset.total_seconds())
-    info = seed_design_studio(state, deals=deals)
+    seeder = PLAYBOOK_SEEDS.get(playbook_path(playbook).stem)
+    info = seeder(state) if seeder else seed_design_studio(state, deals=deals)
     with contextlib.ExitStack() as stack:
         if db_dir is None:
             db_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nextstep-")))

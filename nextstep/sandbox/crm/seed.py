@@ -130,6 +130,8 @@ class SeedInfo:
     loss_reasons: dict[str, int] = field(default_factory=dict)
     fields: dict[str, int] = field(default_factory=dict)
     salesbots: dict[str, int] = field(default_factory=dict)
+    # users of a role a story's playbook names (accountant, account_manager, trainer, ...)
+    staff_roles: dict[int, str] = field(default_factory=dict)
     # what the generator planted (the audit must find at least these)
     stuck_lead_ids: list[int] = field(default_factory=list)
     moved_back_lead_ids: list[int] = field(default_factory=list)
