@@ -86,6 +86,7 @@ async def test_prepayment_money_then_training_then_repeat_sale(played) -> None:
         igor.crm_user_id,
     )
     assert training.price == 0
+    assert training.name == "Обучение: ООО «Вектор»"  # the client's name, not the Money deal's
     assert fields(world, training)["Программа обучения"] == "Охрана труда для руководителей"
     await world.emu.wait_for_message(igor.telegram_id, "Сформировать группу и выдать доступы")
 
@@ -97,6 +98,7 @@ async def test_prepayment_money_then_training_then_repeat_sale(played) -> None:
     assert any(
         text.startswith("Предложить следующее обучение") for text, _ in tasks_of(world, repeat)
     )
+    assert repeat.name == "Повторная продажа: ООО «Вектор»"
     new_card = await world.emu.wait_for_message(olga.telegram_id, "🆕 Новая сделка «Повторная")
     assert "🚀 Взять в работу" in new_card.button_texts
     # …and no second message about the same deal: the call process announced it.

@@ -132,3 +132,23 @@ def test_the_first_task_goes_with_the_new_deal() -> None:
     assert money.task.text.template == "Выставить счёт и проконтролировать оплату: {deal}"
     assert money.task.due > NOW
     assert MANAGER not in (money.responsible.user_id,)
+
+
+def named(effect: CreateLinkedDeal) -> DealFacts:
+    """`born`, with the name the executor renders."""
+    deal = born(effect)
+    name = (effect.name.template or "").format(**effect.name.params_dict())
+    return replace(deal, view=replace(deal.view, name=name))
+
+
+def test_down_the_chain_deals_and_tasks_keep_the_clients_name() -> None:
+    (money,) = win(sale("Предоплата"))
+    (training,) = win(named(money))
+    assert training.name.params_dict()["deal"] == "ООО Ромашка"  # not "Оплата: ООО Ромашка"
+    (repeat,) = win(named(training))
+    assert repeat.name.params_dict()["deal"] == "ООО Ромашка"
+    assert repeat.task is not None
+    assert repeat.task.text.params_dict()["deal"] == "ООО Ромашка"
+    (advance,) = win(sale("Аванс"))
+    rest = [c for c in win(named(advance)) if NAMES[c.pipeline_id] == "Деньги"]
+    assert [c.name.params_dict()["deal"] for c in rest] == ["ООО Ромашка"]
