@@ -100,7 +100,7 @@ async def test_a_won_sale_becomes_a_student_deal_for_the_account_manager(played)
     assert values["utm_source"] == "webinar-2311"
     tasks = [t.text for t in world.state.tasks.values() if t.entity_id == student.id]
     assert any(t.startswith("Выдать доступы и добавить в группу") for t in tasks)
-    await world.emu.wait_for_message(elena.telegram_id, "🔗 Вам передана сделка «Студент:")
+    await world.emu.wait_for_message(elena.telegram_id, "🔗 Новая сделка для вас: «Студент:")
 
 
 async def test_payment_reminders_3_days_1_day_and_on_the_day_go_to_the_account_manager(played):

@@ -52,7 +52,7 @@ async def test_the_demo_plays_the_training_centers_chain(capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "Нина Кравцова (accountant)" in out
     assert "Игорь Белов (trainer)" in out
-    assert "🔗 Вам передана сделка «Оплата: ООО «Вектор»»" in out
+    assert "🔗 Новая сделка для вас: «Оплата: ООО «Вектор»»" in out
     assert "CRM ← POST /api/v4/leads [" in out
     assert "ООО «Вектор», повторная продажа: Новая" in out
 
@@ -122,4 +122,4 @@ async def test_postpayment_and_advance_start_their_deals_together(played) -> Non
     north_training = deal_titled(summary, world, "АО «Север», обучение")
     assert north_training.responsible_user_id == igor.crm_user_id
     chat = [m.body for m in world.bot_messages(nina)]
-    assert sum("🔗 Вам передана сделка" in body for body in chat) == 4  # full ×2, advance, rest
+    assert sum("🔗 Новая сделка для вас:" in body for body in chat) == 4  # full ×2, advance, rest

@@ -32,6 +32,7 @@ from sqlalchemy import func, or_, select
 
 from nextstep.bot.app import Runtime
 from nextstep.bot.config import REPO_ROOT, Settings
+from nextstep.bot.playbook.sections.roles import known_roles
 from nextstep.bot.services.staff import StaffInfo, add_staff
 from nextstep.bot.storage.models import Card, InboxItem, OutboxItem
 from nextstep.jobs.ticks import run_due_tasks, run_sync
@@ -265,6 +266,7 @@ class DemoWorld:
                 now=self.clock(),
                 name=person.name,
                 head_crm_user_id=person.head_crm_user_id,
+                roles=known_roles(self.runtime.services.playbook.playbook),
             )
             self.people[person.key] = person
 
