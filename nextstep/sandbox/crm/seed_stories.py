@@ -218,7 +218,10 @@ def seed_courses_kommo(state: CrmState, *, now: int | None = None) -> SeedInfo:
         state,
         "Online courses (sandbox)",
         {
-            7801: ("Sales", ("New lead", "Contacted", "Consultation", "Invoice sent")),
+            7801: (
+                "Sales",
+                ("New lead", "Contacted", "Consultation", "Offer sent", "Payment pending"),
+            ),
             7802: ("Reactivation", ("To contact", "Contacted", "Offer sent")),
         },
         (

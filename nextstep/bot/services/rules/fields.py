@@ -17,6 +17,7 @@ from nextstep.crm_client.models import CustomFieldDef, Deal
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 600.0
+TRUE_WORDS = frozenset({"yes", "true", "1", "on", "да", "+"})
 _cache: dict[int, tuple[float, tuple[CustomFieldDef, ...]]] = {}
 
 
@@ -66,8 +67,11 @@ class FieldIds:
         return found.id if found is not None else None
 
     def value(self, name: str, value: object) -> object:
-        """A select field's text value is sent as its enum id; others as they are."""
+        """A select field's text value is sent as its enum id, a checkbox's "yes"/"да" as true
+        (amoCRM takes only booleans there); others as they are."""
         found = self.defs.get(norm(name))
+        if found is not None and found.type == "checkbox" and isinstance(value, str):
+            return norm(value) in TRUE_WORDS
         if found is not None and found.enums and isinstance(value, str):
             enum_id = found.enums.get(value)
             if enum_id is not None:
