@@ -91,7 +91,7 @@ def _account(
 
 
 def seed_training_center(state: CrmState, *, now: int | None = None) -> SeedInfo:
-    """Story 004: a manager (1011), an accountant (1031), a trainer (1041)."""
+    """Story 004: a manager (1011), accountants (1031, 1032), a trainer (1041)."""
     info = _account(
         state,
         "Учебный центр по охране труда (песочница)",
@@ -104,7 +104,12 @@ def seed_training_center(state: CrmState, *, now: int | None = None) -> SeedInfo
             ),
             7504: ("Повторные продажи", ("Новая", "Контакт", "КП отправлено")),
         },
-        ((1011, "Ольга Менеджер"), (1031, "Бухгалтер Нина"), (1041, "Тренер Игорь")),
+        (
+            (1011, "Ольга Менеджер"),
+            (1031, "Бухгалтер Нина"),
+            (1032, "Бухгалтер Вера"),
+            (1041, "Тренер Игорь"),
+        ),
         ("Дорого", "Перестал отвечать", "Выбрали другой центр"),
         now,
     )

@@ -8,7 +8,7 @@ cards, questions, messages), `timers` rows, and the deal's `RulesRecord`. Dedup 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from nextstep.bot.engine.rules.effects import (
     TellKind,
     WriteField,
 )
+from nextstep.bot.engine.sla.distribution import pick_manager
 from nextstep.bot.engine.state import DealView
 from nextstep.bot.playbook.sections.handoffs import Pick
 from nextstep.bot.playbook.sections.rule_common import ResponsibleKind
@@ -43,12 +44,14 @@ from nextstep.bot.services.outbound import Outbound
 from nextstep.bot.services.rules import views
 from nextstep.bot.services.rules.fields import FieldIds
 from nextstep.bot.services.rules.state import PendingTask, RulesRecord
+from nextstep.bot.services.sla.inputs import load_directory
 from nextstep.bot.services.staff import HEAD, StaffInfo
 from nextstep.bot.storage import Repositories
 from nextstep.crm_client.models import Deal, DealPatch, NewDeal, NewTask
 
 TIMER_KIND = "rules"
 LINK_KEY_PREFIX = "rules-link:"
+RR_PREFIX = "rules:rr:"  # the round-robin cursor of a role (sync_state)
 RULE_ONLY = (
     HandOff,
     AskFields,
@@ -215,15 +218,42 @@ class RuleExecutor:
         await self.out.crm(self.deal.id, payload, f"{LINK_KEY_PREFIX}{effect.key}")
 
     async def _choose(self, choice: ResponsibleChoice) -> int | None:
-        """Who a choice names: a fixed user, or a person of the role (spread by deal id)."""
+        """Who a choice names: a fixed user, or the next person of the role by distribution."""
         match choice.kind:
             case ResponsibleKind.SAME | ResponsibleKind.USER:
                 return choice.user_id
             case ResponsibleKind.ROLE | ResponsibleKind.ANOTHER_MANAGER:
-                role = choice.role or "manager"
-                rows = [r for r in await self.repos.staff.list(role) if r.is_reachable]
-                people = [r.crm_user_id for r in rows if r.crm_user_id not in choice.exclude]
-                return people[self.deal.id % len(people)] if people else None
+                return await self._next_of(choice.role or "manager", choice.exclude)
+
+    async def _next_of(
+        self, role: str, exclude: tuple[int, ...] = (), *, paired: bool = False
+    ) -> int | None:
+        """The project's distribution for a role: weighted round robin among its reachable
+        people on shift now (everyone of the role when nobody is), one cursor per role.
+        `paired`: only people with a Telegram chat (a card must reach them)."""
+        directory = await load_directory(self.repos.session, self.services.playbook)
+        team = [
+            m
+            for m in directory.staff
+            if m.role == role
+            and m.reachable
+            and (m.paired or not paired)
+            and m.crm_user_id not in exclude
+        ]
+        if not team:
+            return None
+        key = f"{RR_PREFIX}{role}"
+        cursor = int(await self.repos.sync_state.get(key) or 0)
+        weights = self.services.playbook.playbook.distribution.weights
+        calendar = directory.staff.default_calendar
+        who, cursor = pick_manager(
+            team, {}, weights, {}, cursor, self.now, default_calendar=calendar
+        )
+        if who is None:  # nobody of the role on shift: the work still needs an owner
+            anytime = [replace(m, calendar=None) for m in team]
+            who, cursor = pick_manager(anytime, {}, weights, {}, cursor, self.now)
+        await self.repos.sync_state.set(key, cursor, self.now)
+        return who
 
     # --- who hears it -------------------------------------------------------------------------
 
@@ -256,7 +286,8 @@ class RuleExecutor:
     async def _handoff(self, effect: HandOff, key: str) -> None:
         people = await self._audience(effect.audience)
         if effect.pick is Pick.ONE and people:
-            people = [people[self.deal.id % len(people)]]
+            chosen = await self._next_of(effect.audience.name, paired=True)
+            people = [p for p in people if p.crm_user_id == chosen] or people[:1]
         manager = await self._manager_name()
         args = {"handoff": effect.handoff}
         state = self.record.handoffs.get(effect.handoff)
