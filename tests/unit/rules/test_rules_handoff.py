@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from nextstep.bot.engine.effects import (
     AddNote,
     CardKind,
@@ -39,7 +42,7 @@ from nextstep.bot.engine.rules.events import (
 from nextstep.bot.engine.rules.facts import DealFacts, HandoffState, HandoffStatus, RuleState
 from nextstep.bot.engine.state import OpenTask
 from nextstep.bot.playbook.resolved import StagePlace
-from nextstep.bot.playbook.sections.handoffs import Pick
+from nextstep.bot.playbook.sections.handoffs import Handoff, Pick
 from tests.unit.playbooks.businesses import DESIGN_STUDIO, QUEST_ROOMS
 from tests.unit.rules.rules_world import CTX, ESTIMATOR, MANAGER, NOW, facts, run
 
@@ -276,3 +279,21 @@ def test_a_booking_goes_to_the_administrators_of_its_location_only() -> None:
     assert card.audience == Role("location_admin")
     assert card.group == "Лофт на Чистых прудах"
     assert CTX.now == NOW
+
+
+def test_groups_name_the_people_of_each_value_of_group_by() -> None:
+    spec = {
+        "name": "location_admin",
+        "title": "Новая бронь",
+        "when": {"stage": {"stage": "Бронь получена"}},
+        "to": "location_admin",
+        "group_by": "Локация",
+        "groups": {"Лофт": [1061], "Центр": [1062, 1063]},
+    }
+    rule = Handoff.model_validate(spec)
+    assert rule.group_members(" центр ") == frozenset({1062, 1063})
+    assert rule.group_members("Сити") is None  # not listed: the whole role
+    assert rule.group_members(None) is None
+    no_field = {k: v for k, v in spec.items() if k != "group_by"}
+    with pytest.raises(ValidationError, match="give `group_by` too"):
+        Handoff.model_validate(no_field)

@@ -12,7 +12,8 @@ handoffs:
     # or: when: {task_result: "Замер выполнен"}   (a task completed with this in its result)
     to: estimator                  # a staff role
     pick: all                      # all of the role, or `one` (chosen by distribution)
-    group_by: "Локация"            # optional: only the role's people of the deal's location
+    group_by: "Локация"            # optional: only the role's people of the deal's location,
+    groups: {"Лофт": [4601], "Центр": [4602, 4603]}   # by the field's value: CRM user ids
     fields:
       - {field: "Площадь, м²", required: true}
       - {builtin: budget, required: true}
@@ -30,11 +31,12 @@ handoffs:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from nextstep.bot.playbook.calls import TaskSpec
 from nextstep.bot.playbook.durations import Duration
@@ -44,6 +46,7 @@ from nextstep.bot.playbook.sections.rule_common import (
     RoleName,
     RuleName,
     check_unique,
+    norm,
     rules_from_list,
 )
 from nextstep.bot.playbook.texts import TextSpec
@@ -90,6 +93,8 @@ class Handoff(_Section):
     to: RoleName
     pick: Pick = Pick.ALL
     group_by: str | None = Field(default=None, min_length=1)
+    # The role's people per value of `group_by` (CRM user ids); a value not listed: all of them.
+    groups: Mapping[str, tuple[PositiveInt, ...]] = {}
     fields: tuple[DealField, ...] = ()
     hold: bool = True
     accept_task: TaskSpec = TaskSpec(text=TextSpec(text="Взять в работу: {deal}"))
@@ -97,8 +102,24 @@ class Handoff(_Section):
     accept_within: Duration | None = timedelta(minutes=30)
     escalate_to: RoleName = "head"
 
+    @model_validator(mode="after")
+    def _groups_need_group_by(self) -> Handoff:
+        if self.groups and self.group_by is None:
+            raise ValueError("`groups` split the role by a field: give `group_by` too")
+        return self
+
     def required(self) -> tuple[DealField, ...]:
         return tuple(f for f in self.fields if f.required)
+
+    def group_members(self, value: str | None) -> frozenset[int] | None:
+        """The CRM users of the deal's group; None when the hand-off goes to the whole role."""
+        if value is None or not self.groups:
+            return None
+        wanted = norm(value)
+        for name, members in self.groups.items():
+            if norm(name) == wanted:
+                return frozenset(members)
+        return None
 
 
 class Handoffs(_Section):

@@ -226,7 +226,12 @@ class RuleExecutor:
                 return await self._next_of(choice.role or "manager", choice.exclude)
 
     async def _next_of(
-        self, role: str, exclude: tuple[int, ...] = (), *, paired: bool = False
+        self,
+        role: str,
+        exclude: tuple[int, ...] = (),
+        *,
+        paired: bool = False,
+        only: frozenset[int] | None = None,
     ) -> int | None:
         """The project's distribution for a role: weighted round robin among its reachable
         people on shift now (everyone of the role when nobody is), one cursor per role.
@@ -239,10 +244,12 @@ class RuleExecutor:
             and m.reachable
             and (m.paired or not paired)
             and m.crm_user_id not in exclude
+            and (only is None or m.crm_user_id in only)
         ]
         if not team:
             return None
-        key = f"{RR_PREFIX}{role}"
+        # one cursor per role, and per group of it (named by its first member)
+        key = f"{RR_PREFIX}{role}" + (f":{min(only)}" if only else "")
         cursor = int(await self.repos.sync_state.get(key) or 0)
         weights = self.services.playbook.playbook.distribution.weights
         calendar = directory.staff.default_calendar
@@ -285,8 +292,13 @@ class RuleExecutor:
 
     async def _handoff(self, effect: HandOff, key: str) -> None:
         people = await self._audience(effect.audience)
+        rules = self.services.playbook.playbook.handoffs
+        rule = rules.get(effect.handoff) if rules is not None else None
+        members = rule.group_members(effect.group) if rule is not None else None
+        if members is not None:  # the deal's location: only its administrators
+            people = [p for p in people if p.crm_user_id in members]
         if effect.pick is Pick.ONE and people:
-            chosen = await self._next_of(effect.audience.name, paired=True)
+            chosen = await self._next_of(effect.audience.name, paired=True, only=members)
             people = [p for p in people if p.crm_user_id == chosen] or people[:1]
         manager = await self._manager_name()
         args = {"handoff": effect.handoff}
