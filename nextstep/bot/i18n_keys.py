@@ -23,6 +23,7 @@ UI_KEYS = (
     N_("card.status.task_done"),
     N_("card.status.no_task"),
     N_("card.status.deleted"),
+    N_("card.status.handed_over"),
     N_("card.notice"),
     N_("button.take"),
     N_("button.stay"),

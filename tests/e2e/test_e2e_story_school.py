@@ -66,6 +66,10 @@ async def test_an_untaken_webinar_lead_goes_to_the_manager_on_shift_after_5_minu
         card = await world.emu.wait_for_message(dmitry.telegram_id, "🆕 Новая сделка «Антон")
         assert TAKE in card.button_texts
         assert not world.bot_messages(olga)
+        # Мария's card for it says where it went and can no longer take it.
+        (stale,) = [m for m in world.bot_messages(maria) if "Новая сделка «Антон" in m.body]
+        assert stale.body.endswith("🔀 Сделка передана: Дмитрий Зайцев.")
+        assert stale.button_texts == []
 
 
 async def test_a_site_lead_keeps_its_10_minutes() -> None:

@@ -288,11 +288,26 @@ class Executor:
         for card in await self.repos.cards.open_for_deal(state.deal.id):
             owner = await self.staff(card.owner_staff_id)
             t = self.services.texts_for(owner)
+            if _handed_over(card, owner, state.deal):
+                await self._close_handed_over(card, state, t, sit)
+                continue
             source = card.id == sit.source_card_id
             view = self._redraw(
                 card, state, t, notice if source else None, sit.chosen if source else None
             )
             await self.out.edit_card(card, view, f"{sit.event_key}:edit:{card.id}")
+
+    async def _close_handed_over(
+        self, card: Card, state: DealState, t: Texts, sit: Situation
+    ) -> None:
+        """The deal went to another manager (a head's or the SLA's reassignment): the old
+        owner's card says to whom and loses its buttons, so it cannot take a deal not theirs."""
+        row = await self.repos.staff.by_crm_user_id(state.deal.responsible_user_id)
+        name = row.name if row is not None and row.name else f"#{state.deal.responsible_user_id}"
+        old = CardView.from_json(card.payload.get("view", {}))
+        view = CardView(f"{old.text}\n\n{t('card.status.handed_over', name=name)}")
+        await self.out.edit_card(card, view, f"{sit.event_key}:handed:{card.id}")
+        await self.repos.cards.set_state(card.id, "closed", self.now)
 
     def _redraw(
         self, card: Card, state: DealState, t: Texts, notice: str | None, chosen: str | None
@@ -384,3 +399,17 @@ OUTCOME_NAMES = {
     "CallBack": "call_back",
     "NotInterested": "not_interested",
 }
+
+
+DEAL_CARD_KINDS = frozenset(CardKind)
+
+
+def _handed_over(card: Card, owner: StaffInfo | None, deal: Deal) -> bool:
+    """A manager's deal card for a deal that is now someone else's (heads and admins act for
+    their people, so theirs stay)."""
+    return (
+        card.kind in DEAL_CARD_KINDS
+        and owner is not None
+        and owner.role == "manager"
+        and owner.crm_user_id != deal.responsible_user_id
+    )
