@@ -1,5 +1,6 @@
 """SLA jobs: the sweep every SWEEP_INTERVAL_SECONDS and at the next deadline it names, and the
-heads' morning digests (checked every minute; a timer key per head and day sends each once)."""
+heads' morning digests (checked every minute, or at every sweep when sweeps are more frequent;
+a timer key per head and day sends each once)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def register_sla_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
     scheduler.add_job(
         run_sla_digests,
         "interval",
-        seconds=DIGEST_CHECK_SECONDS,
+        seconds=min(DIGEST_CHECK_SECONDS, services.settings.sweep_interval_seconds),
         id="sla_digests",
         kwargs={"services": services},
         replace_existing=True,

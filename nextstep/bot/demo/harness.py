@@ -210,6 +210,8 @@ class DemoWorld:
         self.wait = wait
         self.people: dict[str, Person] = {}
         self.runtime: Runtime
+        #: Run the Runtime's own APScheduler jobs (wall-clock ticks) instead of `tick()` only.
+        self.scheduler = False
         self._in_flight = _InFlight()
         self._seen: dict[int, _Seen] = {}
         self._http: aiohttp.ClientSession | None = None
@@ -237,7 +239,7 @@ class DemoWorld:
 
     async def start_runtime(self) -> Runtime:
         """A new Runtime on the world's database (a restart keeps every row)."""
-        runtime = Runtime(self.settings, clock=self.clock, scheduler=False)
+        runtime = Runtime(self.settings, clock=self.clock, scheduler=self.scheduler)
         await runtime.start()
         runtime.dp.update.outer_middleware(self._in_flight)
         self.runtime = runtime
@@ -560,12 +562,15 @@ async def open_world(
     wait: float = DEFAULT_WAIT,
     start: datetime | None = None,
     settings_overrides: dict[str, Any] | None = None,
+    scheduler: bool = False,
 ) -> AsyncIterator[DemoWorld]:
     """Sandbox CRM (the account `PLAYBOOK_SEEDS` names for `playbook`, else the design studio
     with `deals` old deals) + Telegram emulator + the Runtime with `playbook`, the team paired;
     everything torn down at the end.
 
     `start` is when the world's clock begins (default: the next working morning, 09:30 Moscow).
+    `scheduler=True` runs the Runtime's APScheduler jobs as `nextstep run` does (they tick on
+    the wall clock and read the world's clock).
     """
     start = start or next_working_morning(datetime.now(UTC))
     clock = DemoClock(start)
@@ -602,6 +607,7 @@ async def open_world(
             world = DemoWorld(
                 sb=sb, info=info, emu=emu, settings=settings, clock=clock, out=out, wait=wait
             )
+            world.scheduler = scheduler
             try:
                 await world.start_runtime()
                 await world.pair_team(team_of(state, info))
