@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime
 
 from nextstep.bot.config import Settings
 from nextstep.bot.engine.schedule import Schedule
+from nextstep.bot.playbook.sections.schedules import DAYS_OFF_ONLY
+from nextstep.bot.services.sla.days_off import days_off_of
 from nextstep.bot.services.sla.schedules import ScheduleError, describe, set_schedule, spec_of
 from nextstep.bot.storage import Database, Repositories, upgrade
 
@@ -29,11 +31,21 @@ async def _show(db: Database, crm_user_id: int) -> int:
     if staff is None:
         print(f"error: CRM user {crm_user_id} is not staff yet")
         return 1
-    if spec is None:
-        print(f"CRM user {crm_user_id}: no own schedule (the playbook's default applies)")
+    if spec is None or set(spec) <= DAYS_OFF_ONLY:
+        off = ", ".join(str(d) for d in (spec or {}).get("days_off", []))
+        print(
+            f"CRM user {crm_user_id}: no own schedule (the playbook's default applies)"
+            + (f"; off: {off}" if off else "")
+        )
     else:
         print(f"CRM user {crm_user_id}: {describe(Schedule.model_validate(spec))}")
     return 0
+
+
+async def days_off_held(db: Database, crm_user_id: int) -> set[date]:
+    async with db.transaction() as session:
+        staff = await Repositories(session).staff.by_crm_user_id(crm_user_id)
+    return await days_off_of(db, staff.id) if staff is not None else set()
 
 
 async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,13 +54,16 @@ async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.show:
             return await _show(db, args.crm_user)
+        days_off = args.days_off
+        if days_off is None:  # not given: keep the days off already held (some set from chat)
+            days_off = sorted(await days_off_held(db, args.crm_user))
         spec = spec_of(
             weekly=args.weekly,
             cycle=args.cycle,
             anchor=args.anchor,
             hours=args.hours,
             timezone=args.tz,
-            days_off=args.days_off or (),
+            days_off=days_off,
         )
         await set_schedule(db, args.crm_user, spec, datetime.now(UTC))
     except ScheduleError as exc:
@@ -82,7 +97,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     leaf.add_argument("--hours", help="the cycle's hours, e.g. 09:00-21:00")
     leaf.add_argument("--tz", help="time zone, e.g. Europe/Moscow (default: the playbook's)")
     leaf.add_argument(
-        "--days-off", nargs="*", type=date.fromisoformat, metavar="DATE", help="personal days off"
+        "--days-off",
+        nargs="*",
+        type=date.fromisoformat,
+        metavar="DATE",
+        help="personal days off (replace the held ones; `--days-off` alone clears them; "
+        "not given: the held ones, some perhaps set from the chat, are kept)",
     )
     leaf.add_argument("--show", action="store_true", help="print the stored schedule")
     leaf.add_argument("--database-url", help="default: DATABASE_URL from the settings")

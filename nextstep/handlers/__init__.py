@@ -19,6 +19,7 @@ from nextstep.handlers import (
     head,
     lang,
     pairing,
+    schedule,
     today,
 )
 from nextstep.handlers.filters import Paired
@@ -36,7 +37,8 @@ def get_routers() -> list[Router]:
         admin.make_router(),
         crm_retry.make_router(),  # the Retry under a refused CRM write
         handoff.make_router(),  # before deal_cards: its last handler takes any press
-        head.make_router(),  # SLA presses, /team /health /schedule: before deal_cards
+        head.make_router(),  # SLA presses, /team /health: before deal_cards
+        schedule.make_router(),  # /schedule, days off: before deal_cards (it takes any press)
         deal_cards.make_router(),
     )
     return [

@@ -1,6 +1,7 @@
 """Heads' side of the bot: presses on escalation cards and digests (Reassign to…, Take myself,
-Remind, Redistribute, Acknowledge, Snooze, next step, hand-over), `/team`, `/health` and
-`/schedule`. Thin: answer the press first (database only), then hand it to the SLA services."""
+Remind, Redistribute, Acknowledge, Snooze, next step, hand-over), `/team` and `/health`
+(`/schedule` is handlers/schedule.py). Thin: answer the press first (database only), then hand
+it to the SLA services."""
 
 from __future__ import annotations
 
@@ -37,14 +38,9 @@ async def cmd_health(message: Message, services: Services, staff: StaffInfo) -> 
     await say(services, message.chat.id, await reports.health_text(services, staff))
 
 
-async def cmd_schedule(message: Message, services: Services, staff: StaffInfo) -> None:
-    await say(services, message.chat.id, await reports.schedule_text(services, staff))
-
-
 def make_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_sla_press, Action(*PRESS_ACTIONS))
     router.message.register(cmd_team, Command("team"))
     router.message.register(cmd_health, Command("health"))
-    router.message.register(cmd_schedule, Command("schedule"))
     return router

@@ -66,3 +66,18 @@ def test_a_bad_schedule_is_refused_plainly(
     assert main([*args, "--cycle", "2/2"]) == 1
     assert "--anchor" in capsys.readouterr().out
     assert stored(db_url) is None
+
+
+def test_days_off_held_are_kept_unless_given(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Days off set from the chat (a spec with only `days_off`) survive a new pattern from the
+    shell; `--days-off` alone clears them."""
+    args = ["staff", "schedule", "--crm-user", "4501", "--database-url", db_url]
+    assert main([*args, "--weekly", "mon-fri 09:00-18:00", "--days-off", "2026-05-04"]) == 0
+    assert main([*args, "--weekly", "mon-sat 10:00-19:00"]) == 0
+    assert "off: 2026-05-04" in capsys.readouterr().out
+    assert main([*args, "--weekly", "mon-sat 10:00-19:00", "--days-off"]) == 0
+    spec = stored(db_url)
+    assert spec is not None
+    assert spec["days_off"] == []

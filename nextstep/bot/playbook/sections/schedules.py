@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, PositiveInt
 
 from nextstep.bot.engine.schedule import Schedule
 
+#: The keys of a stored spec that only adds days off to the default schedule.
+DAYS_OFF_ONLY = frozenset({"days_off"})
+
 
 class Schedules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -27,8 +30,17 @@ class Schedules(BaseModel):
     handover_after_days: PositiveInt = 2
 
     def schedule_for(self, spec: Mapping[str, Any] | Schedule | None) -> Schedule:
-        """A person's schedule (their stored spec, else the default) with the holidays added."""
-        base = self.default if spec is None else Schedule.model_validate(spec)
+        """A person's schedule (their stored spec, else the default) with the holidays added.
+
+        A stored spec holding only `days_off` (days off added from the chat by someone with no
+        schedule of their own) is the default plus those days: it follows later playbook edits.
+        """
+        if isinstance(spec, Mapping) and set(spec) <= DAYS_OFF_ONLY:
+            base = self.default.model_copy(
+                update={"days_off": Schedule.model_validate(spec).days_off}
+            )
+        else:
+            base = self.default if spec is None else Schedule.model_validate(spec)
         return base.model_copy(
             update={
                 "holidays": base.holidays | frozenset(self.holidays),

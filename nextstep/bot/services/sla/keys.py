@@ -98,4 +98,20 @@ REPORT_KEYS = (
     N_("sla.schedule.bad"),
     N_("sla.schedule.not_allowed"),
 )
-ALL_KEYS = (*CLOSE_REASONS.values(), *BUTTON_KEYS, *CARD_KEYS, *REPORT_KEYS)
+DAYS_OFF_KEYS = (  # /schedule days off (services/sla/schedule_menu.py, days_off.py)
+    N_("sla.days_off.button.tomorrow"),
+    N_("sla.days_off.button.pick"),
+    N_("sla.days_off.button.remove"),
+    N_("sla.days_off.button.person"),
+    N_("sla.days_off.button.team"),
+    N_("sla.days_off.coming"),
+    N_("sla.days_off.none"),
+    N_("sla.days_off.added"),
+    N_("sla.days_off.removed"),
+    N_("sla.days_off.prompt"),
+    N_("sla.days_off.not_understood"),
+    N_("sla.days_off.backwards"),
+    N_("sla.days_off.past"),
+    N_("sla.days_off.too_long"),
+)
+ALL_KEYS = (*CLOSE_REASONS.values(), *BUTTON_KEYS, *CARD_KEYS, *REPORT_KEYS, *DAYS_OFF_KEYS)

@@ -259,33 +259,41 @@ async def health_text(services: Services, reader: StaffInfo) -> str:
 # --- /schedule -----------------------------------------------------------------------------------
 
 
-async def schedule_text(services: Services, reader: StaffInfo) -> str:
-    """The reader's schedule and whether they are on shift; a head also sees the team's."""
-    t = services.texts_for(reader)
-    now = services.now()
+async def schedule_line(services: Services, t: Texts, person: StaffInfo) -> str:
+    """One person's schedule, days off included, and whether they are on shift now."""
+    schedule, own = await schedule_of(services.db, services.playbook, person.id)
+    on, next_start = shift_state(schedule, services.now())
+    state = (
+        t("sla.schedule.on_shift")
+        if on
+        else t("sla.schedule.off_shift")
+        + (f" → {t.when(next_start)}" if next_start is not None else "")
+    )
+    return t(
+        "sla.schedule.show",
+        name=person.name or f"#{person.crm_user_id}",
+        schedule=describe(schedule) + ("" if own else " " + t("sla.schedule.default")),
+        state=state,
+    )
+
+
+async def schedule_people(services: Services, reader: StaffInfo) -> list[StaffInfo]:
+    """Whose schedules `reader` sees in /schedule: their own; a head also their team's."""
     people = [reader]
     if reader.role == HEAD:
         async with services.db.transaction() as session:
             team = await Repositories(session).staff.team_of(reader.crm_user_id)
         people += [StaffInfo.of(r) for r in team]
-    lines = []
-    for person in people:
-        schedule, own = await schedule_of(services.db, services.playbook, person.id)
-        on, next_start = shift_state(schedule, now)
-        state = (
-            t("sla.schedule.on_shift")
-            if on
-            else t("sla.schedule.off_shift")
-            + (f" → {t.when(next_start)}" if next_start is not None else "")
-        )
-        lines.append(
-            t(
-                "sla.schedule.show",
-                name=person.name or f"#{person.crm_user_id}",
-                schedule=describe(schedule) + ("" if own else " " + t("sla.schedule.default")),
-                state=state,
-            )
-        )
+    return people
+
+
+async def schedule_text(services: Services, reader: StaffInfo) -> str:
+    """The reader's schedule and whether they are on shift; a head also sees the team's."""
+    t = services.texts_for(reader)
+    lines = [
+        await schedule_line(services, t, person)
+        for person in await schedule_people(services, reader)
+    ]
     if reader.role in (HEAD, ADMIN):
         lines += ["", t("sla.schedule.usage")]
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from nextstep.bot.engine.schedule import (
     next_shift_start,
 )
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
+from nextstep.bot.playbook.sections.schedules import DAYS_OFF_ONLY
 from nextstep.bot.storage import Database, Repositories
 
 
@@ -134,7 +135,9 @@ def shift_state(schedule: Schedule, now: datetime) -> tuple[bool, datetime | Non
 
 
 async def schedule_of(db: Database, rp: ResolvedPlaybook, staff_id: int) -> tuple[Schedule, bool]:
-    """The person's schedule (with the playbook's holidays) and whether it is their own."""
+    """The person's schedule (with the playbook's holidays) and whether it is their own (not
+    the default, with or without days off added from the chat)."""
     async with db.transaction() as session:
         spec = await Repositories(session).schedules.get(staff_id)
-    return rp.playbook.schedules.schedule_for(spec), spec is not None
+    own = spec is not None and not set(spec) <= DAYS_OFF_ONLY
+    return rp.playbook.schedules.schedule_for(spec), own
