@@ -31,7 +31,7 @@ from nextstep.bot.engine.sla.actions import (
 )
 from nextstep.bot.engine.sla.record import EscalationState, Status
 from nextstep.bot.i18n import Texts
-from nextstep.bot.services.cards import CardView
+from nextstep.bot.services.cards import ButtonSpec, CardView
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.executor import Executor
 from nextstep.bot.services.outbound import one_off_key
@@ -219,14 +219,20 @@ class Applier:
         if old is not None:
             t = await self.owner_texts(old)
             notice = t("sla.card.raised", who=self.directory.name(action.audience))
-            await self._edit(old, render.with_notice(_view(old), notice))
+            if _is_summary(old):
+                line = f"{render.facts_line(action.state.facts)}: {notice}"
+                await self._edit(
+                    old, render.summary_without(_view(old), [key_of(action.state)], line)
+                )
+            else:
+                await self._edit(old, render.with_notice(_view(old), notice))
         await self._send(action.state, action.audience, action.buttons, "raise")
 
     async def _update(self, action: Update) -> None:
         card = await self.card_of(action.state) if action.card_changed else None
         await store(self.ex, action.state)
-        if card is None or card.state != "open":
-            return
+        if card is None or card.state != "open" or _is_summary(card):
+            return  # a summary's line stays; the item's own card, once opened, is redrawn
         audience = card.payload.get("audience")
         if not isinstance(audience, int):
             return
@@ -261,17 +267,23 @@ class Applier:
         if reason == "handed_over" and "name" not in params:
             params = {**params, "name": ""}
         old = _view(card)
+        tail = render.closed_tail(reason, t, **params)
+        if _is_summary(card):  # the other items of the summary still need their buttons
+            line = f"{render.facts_line(state.facts)}: {tail}"
+            await self._edit(card, render.summary_without(old, [key_of(state)], line))
+            return
         # Put back by the guard: "Keep it open" still applies after the record closed.
         keep = render.kept_after_close(old, state.rule, reason)
-        await self._edit(
-            card, render.with_notice(old, render.closed_tail(reason, t, **params), keep)
-        )
+        await self._edit(card, render.with_notice(old, tail, keep))
 
     async def _remind(self, action: Remind) -> None:
         old = await self.card_of(action.state)
         person = self.person(action.audience)
         buttons = _view(old).buttons if old is not None else ()
-        if old is not None:
+        if old is not None and _is_summary(old):
+            buttons = summary_item_buttons(old, key_of(action.state))
+            await self._edit(old, render.summary_without(_view(old), [key_of(action.state)]))
+        elif old is not None:
             await self._edit(old, CardView(_view(old).text))
         if person is None or person.telegram_id is None:
             await store(self.ex, action.state)
@@ -293,6 +305,8 @@ class Applier:
         await store(self.ex, action.state, card_id=card.id if card else None)
 
     async def _summary(self, action: Summary) -> None:
+        """One card for the pings over the cap: a line and an "open" button per item (its own
+        card, re-sent on demand by `presses.on_show`), and "Show all"."""
         person = self.person(action.audience)
         if person is None or person.telegram_id is None:
             for item in action.items:
@@ -300,18 +314,40 @@ class Applier:
             return
         t = self.texts(person)
         lines = [t("sla.card.summary", count=len(action.items))]
+        items: list[dict[str, object]] = []
         for item in action.items:
             text = render.card_text(item.state, action.audience, self.directory, t)
             lines.append("• " + text.splitlines()[0])
+            items.append(
+                {
+                    "rule": item.state.rule.value,
+                    "subject": item.state.subject_key,
+                    "buttons": await self._item_buttons(item, t),
+                }
+            )
         card = await self.ex.out.send_card(
             chat_id=person.telegram_id,
             owner_staff_id=person.id,
             kind=CARD_KIND,
-            view=CardView("\n".join(lines)),
+            view=CardView("\n".join(lines), render.summary_buttons(action, self.directory, t)),
             dedup_key=one_off_key(f"sla:summary:{action.audience}"),
         )
+        if card is not None:
+            card.payload = {**card.payload, "summary": items, "audience": action.audience}
         for item in action.items:
             await store(self.ex, item.state, card_id=card.id if card else None)
+
+    async def _item_buttons(self, item: Open | Raise | Remind, t: Texts) -> list[object]:
+        """The buttons the item's own card would have had (a reminder: its earlier card's)."""
+        if isinstance(item, Remind):
+            old = await self.card_of(item.state)
+            rows = _view(old).buttons
+        else:
+            rows = render.button_specs(
+                item.state, item.buttons, self.directory, t, self.services.playbook
+            )
+        buttons: list[object] = CardView("", rows).to_json()["buttons"]
+        return buttons
 
     async def _auto_reassign(self, action: AutoReassign) -> None:
         session = self.ex.repos.session
@@ -346,6 +382,21 @@ class Applier:
                 Timer.fired_at < self.now - TIMER_KEEP,
             )
         )
+
+
+def _is_summary(card: Card) -> bool:
+    return "summary" in card.payload
+
+
+def summary_item_buttons(
+    card: Card, key: tuple[object, str]
+) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """The buttons a summary card's item would have on its own card (kept in the payload)."""
+    rule = getattr(key[0], "value", key[0])
+    for item in card.payload.get("summary", []):
+        if item.get("rule") == rule and item.get("subject") == key[1]:
+            return CardView.from_json({"text": "", "buttons": item.get("buttons", [])}).buttons
+    return ()
 
 
 def _view(card: Card | None) -> CardView:

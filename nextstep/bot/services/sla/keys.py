@@ -32,6 +32,8 @@ BUTTON_KEYS = (
     N_("sla.button.reopen_anyway"),
     N_("sla.button.revert"),
     N_("sla.button.hand_over_to"),
+    N_("sla.button.show_item"),
+    N_("sla.button.show_all"),
 )
 CARD_KEYS = (
     N_("sla.card.take.manager"),
@@ -49,6 +51,7 @@ CARD_KEYS = (
     N_("sla.card.raised"),
     N_("sla.card.remind"),
     N_("sla.card.summary"),
+    N_("sla.card.summary.nothing_open"),
     N_("sla.card.acked"),
     N_("sla.card.snoozed"),
     N_("sla.card.reminded"),

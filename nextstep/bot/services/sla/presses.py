@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -397,6 +398,76 @@ async def on_reopen(services: Services, presser: StaffInfo, press: Press) -> Non
     await _closed_stage_press(services, presser, press, keep_open=True)
 
 
+# --- the noise budget's summary card ------------------------------------------------------------
+
+
+def _summary_items(card: Card, press: Press, every: bool) -> list[dict[str, Any]]:
+    items = [i for i in card.payload.get("summary", []) if isinstance(i, dict)]
+    if every:
+        return items
+    wanted = (press.args.get("rule"), press.args.get("subject"))
+    return [i for i in items if (i.get("rule"), i.get("subject")) == wanted]
+
+
+async def _show(services: Services, presser: StaffInfo, press: Press, *, every: bool) -> None:
+    """Re-send grouped items as their own cards, with their buttons, in the summary's chat;
+    from then on each item's record points at its own card (closes and raises edit that)."""
+
+    async def work(ctx: Context) -> None:
+        summary = await ctx.card(press)
+        if summary is None or "summary" not in summary.payload:
+            return
+        audience = summary.payload.get("audience")
+        owner = await ctx.ex.staff(summary.owner_staff_id)
+        t = services.texts_for(owner or presser)
+        opened: list[tuple[str, str]] = []
+        for item in _summary_items(summary, press, every):
+            row = await ctx.ex.repos.escalations.active(str(item["rule"]), str(item["subject"]))
+            if row is None or row.card_id != summary.id:
+                continue  # closed meanwhile, or it has its own card already
+            state = state_of(row)
+            text = render.card_text(
+                state, audience if isinstance(audience, int) else 0, ctx.directory, t
+            )
+            buttons = CardView.from_json({"text": "", "buttons": item.get("buttons", [])}).buttons
+            card = await ctx.ex.out.send_card(
+                chat_id=summary.chat_id,
+                owner_staff_id=summary.owner_staff_id,
+                kind=CARD_KIND,
+                view=CardView(text, buttons),
+                dedup_key=one_off_key(f"sla:show:{row.id}"),
+            )
+            if card is None:
+                continue
+            card.payload = {
+                **card.payload,
+                "rule": row.rule,
+                "subject": row.subject_key,
+                "audience": audience,
+            }
+            row.card_id = card.id
+            opened.append((row.rule, row.subject_key))
+        if opened:
+            old = CardView.from_json(summary.payload.get("view", {}))
+            await ctx.ex.out.edit_card(
+                summary, render.summary_without(old, opened), one_off_key("sla:summary")
+            )
+        else:
+            await ctx.ex.out.text(
+                summary.chat_id, t("sla.card.summary.nothing_open"), one_off_key("sla:summary")
+            )
+
+    await _in_tx(services, work)
+
+
+async def on_show(services: Services, presser: StaffInfo, press: Press) -> None:
+    await _show(services, presser, press, every=False)
+
+
+async def on_show_all(services: Services, presser: StaffInfo, press: Press) -> None:
+    await _show(services, presser, press, every=True)
+
+
 HANDLERS = {
     "sla_ack": on_ack,
     "sla_snooze": on_snooze,
@@ -408,6 +479,8 @@ HANDLERS = {
     "sla_handover": on_handover,
     "sla_revert": on_revert,
     "sla_reopen": on_reopen,
+    "sla_show": on_show,
+    "sla_show_all": on_show_all,
 }
 
 

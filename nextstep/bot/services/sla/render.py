@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from nextstep.bot.engine.common import base_params
-from nextstep.bot.engine.sla.actions import Button
+from nextstep.bot.engine.sla.actions import Button, Summary
 from nextstep.bot.engine.sla.record import EscalationState, Facts, Rule
 from nextstep.bot.engine.state import DealView
 from nextstep.bot.engine.texts import Text
@@ -31,7 +31,10 @@ ACTIONS = {
     "handover": "sla_handover",
     "revert": "sla_revert",
     "reopen": "sla_reopen",
+    "show": "sla_show",  # a summary card's item: its own card, re-sent
+    "show_all": "sla_show_all",
 }
+SUMMARY_BUTTONS = 8  # items with their own "open" button on a summary card
 PRESS_ACTIONS = frozenset(ACTIONS.values())
 SNOOZE_ROW = frozenset({"sla_ack", "sla_snooze"})
 
@@ -222,3 +225,42 @@ def with_notice(
 def facts_line(facts: Facts) -> str:
     found = dict(facts)
     return str(found.get("name") or found.get("deal") or found.get("manager") or "")
+
+
+# --- the noise budget's summary card --------------------------------------------------------
+
+
+def summary_buttons(
+    action: Summary, directory: Directory, t: Texts
+) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """One "open" button per grouped item (the first SUMMARY_BUTTONS), then "Show all"."""
+    rows: list[tuple[ButtonSpec, ...]] = []
+    for item in action.items[:SUMMARY_BUTTONS]:
+        facts = dict(item.state.facts)
+        name = str(facts.get("name") or "") or directory.name(facts.get("manager"))
+        args = {"rule": item.state.rule.value, "subject": item.state.subject_key}
+        rows.append((ButtonSpec(t("sla.button.show_item", name=name)[:64], "sla_show", args),))
+    if len(action.items) > 1:
+        count = len(action.items)
+        rows.append((ButtonSpec(t("sla.button.show_all", count=count), "sla_show_all", {}),))
+    return tuple(rows)
+
+
+def summary_without(
+    old: CardView, gone: Sequence[tuple[Rule | str, str]], line: str = ""
+) -> CardView:
+    """The summary once some items have their own card (or closed): their buttons go, and
+    "Show all" with them when no item is left."""
+    drop = {(str(getattr(rule, "value", rule)), subject) for rule, subject in gone}
+    rows = [
+        row
+        for row in old.buttons
+        if not any(
+            b.action == "sla_show" and (b.args.get("rule"), b.args.get("subject")) in drop
+            for b in row
+        )
+    ]
+    if not any(b.action == "sla_show" for row in rows for b in row):
+        rows = [row for row in rows if not any(b.action == "sla_show_all" for b in row)]
+    text = f"{old.text}\n{line}" if line else old.text
+    return CardView(text, tuple(rows))
