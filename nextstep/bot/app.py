@@ -31,6 +31,7 @@ from nextstep.bot.i18n import build_i18n
 from nextstep.bot.playbook.loader import load_playbook
 from nextstep.bot.playbook.resolve import resolve
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
+from nextstep.bot.services.crm_refused import show_actual_stage
 from nextstep.bot.services.deps import Services, utc_now
 from nextstep.bot.services.inbox import process_inbox
 from nextstep.bot.storage import Database, DbTokenStore
@@ -117,7 +118,12 @@ class Runtime:
             self.db, self.bot, settings=self.settings, i18n=self.i18n, clock=self.clock
         )
         self.relay = CrmWriteRelay(
-            self.db, self.crm, i18n=self.i18n, on_notice=self.sender.wake, clock=self.clock
+            self.db,
+            self.crm,
+            i18n=self.i18n,
+            on_notice=self.sender.wake,
+            on_refused=self._on_refused,
+            clock=self.clock,
         )
         self.services = Services(
             db=self.db,
@@ -142,6 +148,10 @@ class Runtime:
         if self._use_scheduler:
             self._scheduler = make_scheduler(self.services)
             self._scheduler.start()
+
+    async def _on_refused(self, payload: dict[str, Any], why: str) -> None:
+        """The CRM turned a write down: the deal's card shows where the deal really is."""
+        await show_actual_stage(self.services, payload, why)
 
     def wake(self, kind: str) -> None:
         """Called after a commit that enqueued rows: send now rather than at the next poll."""

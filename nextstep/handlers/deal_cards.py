@@ -1,6 +1,7 @@
 """Presses on deal cards and their questions; the typed result text and call-back time.
 
-Thin: answer the press first (database only), then hand it to the deal services.
+Thin: claim the press (database only), hand it to the deal services, and answer it with their
+alert when the press was stale (see `answers.answer_when_done`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from nextstep.bot.services.deal_press import CALL_BACK_TIME, RESULT_TEXT, Follow
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.presses import Press
 from nextstep.bot.services.staff import StaffInfo
-from nextstep.handlers.answers import claim_and_answer
+from nextstep.handlers.answers import answer_when_done, claim_and_answer
 from nextstep.handlers.filters import Action
 
 TYPED = F.text & ~F.text.startswith("/")
@@ -50,9 +51,9 @@ async def follow(state: FSMContext, follow_up: FollowUp) -> None:
 async def on_deal_press(
     query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, state: FSMContext
 ) -> None:
-    if not await claim_and_answer(query, services, staff, press):
+    if not await claim_and_answer(query, services, staff, press, ok=False):
         return
-    await follow(state, await deal_press.on_press(services, staff, press))
+    await follow(state, await answer_when_done(query, deal_press.on_press(services, staff, press)))
 
 
 async def on_result_text(

@@ -50,6 +50,7 @@ async def test_a_crm_500_on_a_write_is_retried_and_lands(world: DemoWorld) -> No
 async def test_a_crm_400_shows_the_owner_its_message_with_retry(world: DemoWorld) -> None:
     manager = maria(world)
     deal = await taken_with_call_card(world, manager)
+    card = world.last(manager)
     await world.press(manager, REACHED, deal=deal)
     await world.say(manager, "Согласовали дизайн-проект")
     await world.press(manager, "Дизайн-проект готов")  # the CRM requires «Ссылка на проект»
@@ -57,12 +58,58 @@ async def test_a_crm_400_shows_the_owner_its_message_with_retry(world: DemoWorld
     assert "Ссылка на проект" in refused.body or "required" in refused.body.lower()
     assert stage(world, deal) == "Взят в работу"
     assert len(refused.button_texts) == 1
+    # the card shows where the deal really is, and says what happened and what to do
+    shown = world.emu.message(manager.telegram_id, card.message_id)
+    assert "Этап: Взят в работу" in shown.body
+    assert "Этап: Дизайн-проект готов" not in shown.body
+    assert (
+        "CRM не приняла перевод на этап «Дизайн-проект готов» — сделка осталась на этапе "
+        "«Взят в работу»" in shown.body
+    )
+    assert "нажмите «Повторить»" in shown.body
+    assert shown.button_texts == []
 
     world.state.leads[deal].custom_fields[FIELD_PROJECT_URL_ID] = [
         {"value": "https://rerooms.example/p/1"}
     ]
     await world.press(manager, refused.button_texts[0])
     assert stage(world, deal) == "Дизайн-проект готов"
+    shown = world.emu.message(manager.telegram_id, card.message_id)
+    assert "Этап: Дизайн-проект готов" in shown.body
+    assert "не приняла" not in shown.body
+
+
+async def test_a_crm_403_on_a_stage_move_shows_the_actual_stage_until_the_retry_lands(
+    world: DemoWorld,
+) -> None:
+    manager, admin = maria(world), world.person("admin")
+    deal = await taken_with_call_card(world, manager)
+    card = world.last(manager)
+    await world.press(manager, REACHED, deal=deal)
+    await world.say(manager, "Согласовали смету")
+    world.state.faults.append(Fault(status=403, times=1, path="/api/v4/leads/*", method="PATCH"))
+    await world.press(manager, "Смета", settle=False)  # the move waits 5 min for its retry
+
+    def says_refused() -> bool:
+        return (
+            "отказала боту в доступе"
+            in world.emu.message(manager.telegram_id, card.message_id).body
+        )
+
+    await world.emu.wait_for(says_refused, description="the card saying the move waits")
+    shown = world.emu.message(manager.telegram_id, card.message_id)
+    assert "Этап: Взят в работу" in shown.body
+    assert "перевод на этап «Смета» пока не выполнен" in shown.body
+    assert "Бот повторит его сам" in shown.body
+    assert shown.button_texts == []
+    assert stage(world, deal) == "Взят в работу"
+    assert any("отказывает боту в доступе" in m.body for m in world.bot_messages(admin))
+
+    await world.advance(6)  # the slow retry goes through
+    assert stage(world, deal) == "Смета"
+    shown = world.emu.message(manager.telegram_id, card.message_id)
+    assert "Этап: Смета" in shown.body
+    assert "отказала" not in shown.body
 
 
 async def test_a_telegram_429_is_delivered_later() -> None:

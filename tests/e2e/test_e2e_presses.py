@@ -97,9 +97,64 @@ async def test_a_press_on_a_task_closed_in_the_crm_says_so(world: DemoWorld) -> 
     )
     world.sb.set_webhook_url(world.webhook_url)
     mark = world.mark()
-    await world.press(manager, NO_ANSWER, deal=deal)
+    answer = await world.press(manager, NO_ANSWER, deal=deal)
+    assert answer is not None
+    assert answer.show_alert
+    assert "задача уже выполнена" in (answer.text or "").lower()
     refreshed = world.emu.message(manager.telegram_id, card.message_id)
     assert "Задача уже закрыта" in refreshed.body  # the card says why, and lost its buttons
+    assert refreshed.button_texts == []
+    assert world.writes_since(mark) == []
+    assert notes_of(world, deal) == []
+
+
+async def test_a_take_press_on_a_deal_moved_in_the_crm_alerts_and_refreshes(
+    world: DemoWorld,
+) -> None:
+    manager = maria(world)
+    deal = await lead_for(world, manager)
+    card = world.last(manager)
+    lead = world.state.leads[deal]
+    talks = world.info.stage("Дизайн", "Встреча/замер")
+    world.sb.set_webhook_url(None)  # moved in the CRM; the webhook has not reached the bot
+    await world.control("POST", f"/_sandbox/leads/{deal}/move", {"status_id": talks})
+    world.sb.set_webhook_url(world.webhook_url)
+    assert lead.status_id == talks
+    mark = world.mark()
+    answer = await world.press(manager, TAKE, deal=deal)
+    assert answer is not None
+    assert answer.show_alert
+    assert answer.text == (
+        "Сделка уже перешла на этап «Встреча/замер» — ничего не изменено. Карточка обновлена."
+    )
+    refreshed = world.emu.message(manager.telegram_id, card.message_id)
+    assert "Этап: Встреча/замер" in refreshed.body
+    assert refreshed.button_texts == []
+    assert world.writes_since(mark) == []
+    assert stage(world, deal) == "Встреча/замер"
+
+
+async def test_a_press_on_a_deal_reassigned_in_the_crm_names_the_new_owner(
+    world: DemoWorld,
+) -> None:
+    manager, other = maria(world), world.person("smirnov")
+    deal = await taken_with_call_card(world, manager)
+    card = world.last(manager)
+    world.sb.set_webhook_url(None)
+    await world.control(
+        "POST", f"/_sandbox/leads/{deal}/move", {"responsible_user_id": other.crm_user_id}
+    )
+    world.sb.set_webhook_url(world.webhook_url)
+    mark = world.mark()
+    answer = await world.press(manager, NO_ANSWER, deal=deal)
+    assert answer is not None
+    assert answer.show_alert
+    assert (
+        answer.text
+        == f"Сделка уже передана: {other.name} — ничего не изменено. Карточка обновлена."
+    )
+    refreshed = world.emu.message(manager.telegram_id, card.message_id)
+    assert f"Сделка передана: {other.name}" in refreshed.body
     assert refreshed.button_texts == []
     assert world.writes_since(mark) == []
     assert notes_of(world, deal) == []

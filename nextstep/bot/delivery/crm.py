@@ -66,6 +66,10 @@ RETRY_ACTION = "retry_crm_write"
 TAKE_FLOW_KEY = "take_task_id"
 
 OnWritten = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
+# (payload, why): a write the CRM turned down — REFUSED (400, waits for Retry) or NO_ACCESS
+# (403/402/OAuth, retried slowly by itself).
+OnRefused = Callable[[dict[str, Any], str], Awaitable[None]]
+REFUSED, NO_ACCESS = "refused", "no_access"
 
 
 def utc_now() -> datetime:
@@ -78,6 +82,9 @@ class CrmWriteRelay:
     `on_written(op, payload, result)` is awaited after the CRM confirmed a write and the row is
     marked (services refresh cards there); its failure is logged, never retried.
     `on_notice()` is called after notices were queued (wire it to the Telegram sender's wake).
+    `on_refused(payload, why)` is awaited after the CRM turned a write down (REFUSED or
+    NO_ACCESS) and the row is marked (services redraw the deal's card to what the CRM holds);
+    its failure is logged, never retried.
     """
 
     def __init__(
@@ -93,6 +100,7 @@ class CrmWriteRelay:
         i18n: I18n | None = None,
         render: texts.Render | None = None,
         on_written: OnWritten | None = None,
+        on_refused: OnRefused | None = None,
         on_notice: Callable[[], None] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -101,6 +109,7 @@ class CrmWriteRelay:
         self.backoff = backoff or Backoff(base=2.0, max_delay=300.0)
         self.slow_retry = slow_retry
         self.on_written = on_written
+        self.on_refused = on_refused
         self.on_notice = on_notice
         self._render = render or texts.make_render(i18n)
         self._clock = clock
@@ -251,8 +260,17 @@ class CrmWriteRelay:
                     buttons=[[{"text": label, "cb": callback_id}]],
                 )
         log.warning("outbox row %s refused by the CRM: %s", row.id, exc)
+        await self._tell_refused(row, REFUSED)
         if recipients and self.on_notice is not None:
             self.on_notice()
+
+    async def _tell_refused(self, row: OutboxItem, why: str) -> None:
+        if self.on_refused is None:
+            return
+        try:
+            await self.on_refused(row.payload, why)
+        except Exception:
+            log.exception("on_refused failed for outbox row %s", row.id)
 
     async def _no_access(self, row: OutboxItem, exc: CrmError) -> None:
         now = self._clock()
@@ -276,6 +294,7 @@ class CrmWriteRelay:
         log.error(
             "the CRM denies access (%s); outbox row %s waits %s", exc, row.id, self.slow_retry
         )
+        await self._tell_refused(row, NO_ACCESS)
         if queued and self.on_notice is not None:
             self.on_notice()
 

@@ -6,7 +6,7 @@ must do next (wait for typed text) comes back as a `FollowUp`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from nextstep.bot.engine.effects import AskResultText
@@ -20,23 +20,33 @@ from nextstep.bot.engine.events import (
 from nextstep.bot.engine.state import DealView
 from nextstep.bot.i18n import zone
 from nextstep.bot.playbook.calls import OutcomeKind
-from nextstep.bot.services import calltime
+from nextstep.bot.services import calltime, stale
 from nextstep.bot.services.cards import (
     CALL_BACK_AT,
     CALL_BACK_CHANGE,
     OUTCOME,
     ButtonSpec,
     CardView,
+    DealState,
     call_task,
     prompt_view,
 )
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.executor import Executed
-from nextstep.bot.services.flow import EventMaker, deal_view, read_deal, run_event
+from nextstep.bot.services.flow import (
+    EventMaker,
+    close_cards,
+    deal_view,
+    read_deal,
+    refresh_cards,
+    run_event,
+)
 from nextstep.bot.services.outbound import Outbound, one_off_key, send_text
 from nextstep.bot.services.presses import Press, release
 from nextstep.bot.services.staff import StaffInfo
+from nextstep.bot.storage import Repositories
 from nextstep.crm_client.errors import CrmError
+from nextstep.crm_client.models import Deal, Task
 
 RESULT_TEXT, CALL_BACK_TIME = "result_text", "call_back_time"
 NO_TASK = -1  # no open task to act on: the engine answers "task not open"
@@ -50,6 +60,7 @@ class FollowUp:
     deal_id: int | None = None
     task_id: int | None = None
     card_id: int | None = None
+    alert: str | None = None  # a stale press: why nothing happened (shown as an alert)
 
 
 def _task_of(press: Press, view: DealView) -> int:
@@ -82,30 +93,62 @@ def event_for(press: Press, presser: StaffInfo) -> EventMaker | None:
 
 
 async def on_press(services: Services, presser: StaffInfo, press: Press) -> FollowUp:
-    """Do what the (claimed) button says; CRM read errors re-arm it and say so plainly."""
+    """Do what the (claimed) button says, on the deal as the CRM has it now.
+
+    A stale press (task already done, deal moved on, closed or given to someone else) changes
+    nothing: the card is redrawn to the deal's state and `alert` says why. CRM read errors
+    re-arm the button and say so plainly."""
     if press.deal_id is None:
         return FollowUp()
-    is_call_back = press.action == OUTCOME and press.args.get("kind") == OutcomeKind.CALL_BACK
-    if is_call_back or press.action == CALL_BACK_CHANGE:
-        return await ask_call_back(services, presser, press)
-    make = event_for(press, presser)
-    if make is None:
-        return FollowUp()
     try:
-        result = await run_event(
-            services,
-            press.deal_id,
-            make,
-            f"press:{press.callback_id}",
-            actor=presser,
-            source_card_id=press.card_id,
-            chosen=_chosen(press),
-        )
+        fresh = await read_deal(services, press.deal_id)
     except CrmError:
         await release(services, press)
         await _tell(services, presser, "error.crm_read")
         return FollowUp()
-    return _follow(result, press)
+    key = f"press:{press.callback_id}"
+    t = services.texts_for(presser)
+    if fresh is None:
+        await close_cards(services, press.deal_id, key)
+        return FollowUp(alert=stale.fit(t("card.status.deleted")))
+    holder = await _taken_away(services, press, fresh[0])
+    if holder is not None:
+        await refresh_cards(services, fresh, key)
+        return FollowUp(alert=stale.reassigned_alert(t, holder))
+    is_call_back = press.action == OUTCOME and press.args.get("kind") == OutcomeKind.CALL_BACK
+    if is_call_back or press.action == CALL_BACK_CHANGE:
+        return await ask_call_back(services, presser, press, fresh)
+    make = event_for(press, presser)
+    if make is None:
+        return FollowUp()
+    result = await run_event(
+        services,
+        press.deal_id,
+        make,
+        key,
+        actor=presser,
+        source_card_id=press.card_id,
+        chosen=_chosen(press),
+        fetched=fresh,
+    )
+    follow_up = _follow(result, press)
+    if result is not None and result.rejected is not None:
+        state = DealState(fresh[0], deal_view(services, fresh[0], fresh[1], None))
+        alert = stale.alert_for(t, result.rejected, state, services.playbook)
+        return replace(follow_up, alert=alert)
+    return follow_up
+
+
+async def _taken_away(services: Services, press: Press, deal: Deal) -> str | None:
+    """The new holder's name when the pressed card's deal was given to someone else."""
+    if press.card_id is None:
+        return None
+    async with services.db.transaction() as session:
+        repos = Repositories(session)
+        card = await repos.cards.get(press.card_id)
+        if card is None or not stale.handed_over(card, press.owner, deal):
+            return None
+        return await stale.holder_name(repos, deal.responsible_user_id)
 
 
 def _chosen(press: Press) -> str | None:
@@ -139,7 +182,9 @@ async def submit_result(
     return FollowUp()
 
 
-async def ask_call_back(services: Services, presser: StaffInfo, press: Press) -> FollowUp:
+async def ask_call_back(
+    services: Services, presser: StaffInfo, press: Press, fresh: tuple[Deal, list[Task]]
+) -> FollowUp:
     """Quick choices as buttons; a typed time works too (the handler waits for it)."""
     assert press.deal_id is not None
     assert presser.telegram_id is not None
@@ -147,15 +192,8 @@ async def ask_call_back(services: Services, presser: StaffInfo, press: Press) ->
     now = services.now()
     task_id = int(press.args.get("task_id") or press.task_id or 0) or None
     if task_id is None:
-        try:
-            fresh = await read_deal(services, press.deal_id)
-        except CrmError:
-            await release(services, press)
-            await _tell(services, presser, "error.crm_read")
-            return FollowUp()
-        if fresh is not None:
-            task = call_task(deal_view(services, fresh[0], fresh[1], None), None)
-            task_id = task.id if task else None
+        task = call_task(deal_view(services, fresh[0], fresh[1], None), None)
+        task_id = task.id if task else None
     task_id = task_id or NO_TASK
     tz = zone(presser.timezone, services.settings.timezone)
     rows = [

@@ -9,6 +9,7 @@ done before and flow state and cards are left alone too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -52,8 +53,10 @@ from nextstep.bot.services.cards import (
     stage_name,
 )
 from nextstep.bot.services.deps import Services
-from nextstep.bot.services.outbound import Outbound
+from nextstep.bot.services.outbound import OPEN, Outbound
+from nextstep.bot.services.refusal import refused_notice
 from nextstep.bot.services.staff import StaffInfo
+from nextstep.bot.services.stale import handed_over, holder_name, remember_holder
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.models import Card
 from nextstep.crm_client.models import CallNote, Deal, DealPatch, NewTask
@@ -264,7 +267,7 @@ class Executor:
             task_id=task_id,
             now=self.now,
         )
-        return await self.out.send_card(
+        card = await self.out.send_card(
             chat_id=person.telegram_id,
             owner_staff_id=person.id,
             kind=kind,
@@ -273,6 +276,9 @@ class Executor:
             deal_id=state.deal.id,
             task_id=task_id,
         )
+        if card is not None:
+            remember_holder(card, state.deal)
+        return card
 
     async def _supersede(self, deal_id: int, chat_id: int, key: str) -> None:
         """A newer card of the deal in this chat takes over the older one's buttons."""
@@ -285,25 +291,43 @@ class Executor:
 
     async def refresh(self, state: DealState, sit: Situation, notice: str | None = None) -> None:
         """Redraw every open card of the deal from `state`; buttons that no longer apply go."""
-        for card in await self.repos.cards.open_for_deal(state.deal.id):
+        await self.redraw(await self.repos.cards.open_for_deal(state.deal.id), state, sit, notice)
+
+    async def redraw(
+        self, cards: Sequence[Card], state: DealState, sit: Situation, notice: str | None = None
+    ) -> None:
+        """Redraw `cards` of the deal from `state`. A card of someone the deal was taken from
+        says who has it now; a card whose stage move the CRM refused keeps saying so (and stays
+        open, without buttons) until the deal moves."""
+        for card in cards:
             owner = await self.staff(card.owner_staff_id)
             t = self.services.texts_for(owner)
-            if _handed_over(card, owner, state.deal):
+            if handed_over(card, owner, state.deal):
                 await self._close_handed_over(card, state, t, sit)
                 continue
             source = card.id == sit.source_card_id
-            view = self._redraw(
-                card, state, t, notice if source else None, sit.chosen if source else None
+            refused = (
+                None
+                if card.kind in PROMPT_KINDS
+                else refused_notice(card, state, t, self.services.playbook)
             )
+            if refused is not None:
+                drawn = self._redraw(card, state, t, refused, None)
+                view = CardView(drawn.text)
+            else:
+                view = self._redraw(
+                    card, state, t, notice if source else None, sit.chosen if source else None
+                )
             await self.out.edit_card(card, view, f"{sit.event_key}:edit:{card.id}")
+            if refused is not None:
+                card.state = OPEN  # redrawn again once the deal moves
 
     async def _close_handed_over(
         self, card: Card, state: DealState, t: Texts, sit: Situation
     ) -> None:
         """The deal went to another manager (a head's or the SLA's reassignment): the old
         owner's card says to whom and loses its buttons, so it cannot take a deal not theirs."""
-        row = await self.repos.staff.by_crm_user_id(state.deal.responsible_user_id)
-        name = row.name if row is not None and row.name else f"#{state.deal.responsible_user_id}"
+        name = await holder_name(self.repos, state.deal.responsible_user_id)
         old = CardView.from_json(card.payload.get("view", {}))
         view = CardView(f"{old.text}\n\n{t('card.status.handed_over', name=name)}")
         await self.out.edit_card(card, view, f"{sit.event_key}:handed:{card.id}")
@@ -360,7 +384,10 @@ class Executor:
             deal_id=state.deal.id,
             task_id=effect.task_id,
         )
-        return card.id if card else None
+        if card is None:
+            return None
+        remember_holder(card, state.deal)
+        return card.id
 
     def _stages_view(
         self, effect: OfferStages, sit: Situation, state: DealState, t: Texts, deal: str
@@ -399,17 +426,3 @@ OUTCOME_NAMES = {
     "CallBack": "call_back",
     "NotInterested": "not_interested",
 }
-
-
-DEAL_CARD_KINDS = frozenset(CardKind)
-
-
-def _handed_over(card: Card, owner: StaffInfo | None, deal: Deal) -> bool:
-    """A manager's deal card for a deal that is now someone else's (heads and admins act for
-    their people, so theirs stay)."""
-    return (
-        card.kind in DEAL_CARD_KINDS
-        and owner is not None
-        and owner.role == "manager"
-        and owner.crm_user_id != deal.responsible_user_id
-    )

@@ -133,6 +133,19 @@ async def _pin_task(repos: Repositories, card_id: int, event: Event) -> None:
         card.task_id = task_id
 
 
+async def refresh_cards(
+    services: Services, fresh: tuple[Deal, list[Task]], event_key: str
+) -> None:
+    """Redraw the deal's open cards as the CRM has it now, with no event to decide."""
+    deal, tasks = fresh
+    now = services.now()
+    async with services.db.transaction() as session:
+        ex = Executor(services, session, now)
+        view = deal_view(services, deal, tasks, await ex.repos.flow.get(deal.id))
+        await ex.refresh(DealState(deal, view), Situation(DealState(deal, view), event_key, now))
+    services.woke(ex.out.kinds)
+
+
 async def close_cards(services: Services, deal_id: int, event_key: str) -> None:
     """The deal was deleted: its cards lose their buttons."""
     now = services.now()

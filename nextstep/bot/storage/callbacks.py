@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +71,16 @@ class CardRepository:
     async def open_for_deal(self, deal_id: int) -> Sequence[Card]:
         stmt = select(Card).where(Card.deal_id == deal_id, Card.state == "open").order_by(Card.id)
         return (await self.session.scalars(stmt)).all()
+
+    async def latest_for_deal(self, deal_id: int, kinds: Collection[str]) -> list[Card]:
+        """Each chat's newest card of the deal among `kinds`, open or done (not superseded)."""
+        stmt = (
+            select(Card)
+            .where(Card.deal_id == deal_id, Card.kind.in_(kinds), Card.state != "superseded")
+            .order_by(Card.id)
+        )
+        newest = {card.chat_id: card for card in (await self.session.scalars(stmt)).all()}
+        return sorted(newest.values(), key=lambda card: card.id)
 
     async def set_message_id(self, card_id: int, message_id: int, now: datetime) -> None:
         await self._update(card_id, message_id=message_id, updated_at=now)
