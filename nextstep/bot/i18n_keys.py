@@ -69,4 +69,7 @@ UI_KEYS = (
     N_("invite.pick_role"),
     N_("invite.link"),
     N_("invite.admins_only"),
+    N_("invite.pick_head"),
+    N_("invite.no_head"),
+    N_("invite.head"),
 )

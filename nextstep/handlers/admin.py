@@ -1,4 +1,5 @@
-"""/invite (admins): pick a CRM user, then a role, and get the one-time deep link."""
+"""/invite (admins): pick a CRM user, then a role (a manager: then their head, or none), and get
+the one-time deep link."""
 
 from __future__ import annotations
 
@@ -40,13 +41,39 @@ async def on_pick_role(
 ) -> None:
     if not await claim_and_answer(query, services, staff, press) or press.card_id is None:
         return
+    role, name = str(press.args["role"]), str(press.args.get("name", ""))
+    found = await invites.heads(services) if role == invites.MANAGER else []
+    if found:
+        uid = int(press.args["crm_user_id"])
+        title = _("invite.pick_head").format(name=name)
+        view = invites.heads_view(title, _("invite.no_head"), uid, name, found)
+        await redraw(services, press.card_id, view)
+        return
+    await _send_link(services, press.card_id, press, bot, None)
+
+
+async def on_pick_head(
+    query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, bot: Bot
+) -> None:
+    if not await claim_and_answer(query, services, staff, press) or press.card_id is None:
+        return
+    head = press.args.get("head")
+    await _send_link(services, press.card_id, press, bot, int(head) if head else None)
+
+
+async def _send_link(
+    services: Services, card_id: int, press: Press, bot: Bot, head: int | None
+) -> None:
     username = services.settings.telegram_bot_username or (await bot.me()).username or ""
     role = str(press.args["role"])
-    link = await invites.make_link(services, int(press.args["crm_user_id"]), role, username)
+    uid = int(press.args["crm_user_id"])
+    link = await invites.make_link(services, uid, role, username, head)
     text = _("invite.link").format(
         name=press.args.get("name", ""), role=role_label(_, role), link=link
     )
-    await redraw(services, press.card_id, CardView(text))
+    if head is not None:
+        text += "\n" + _("invite.head").format(head=press.args.get("head_name") or f"#{head}")
+    await redraw(services, card_id, CardView(text))
 
 
 async def cmd_invite_not_admin(message: Message, services: Services) -> None:
@@ -59,4 +86,5 @@ def make_router() -> Router:
     router.message.register(cmd_invite_not_admin, Command("invite"))
     router.callback_query.register(on_pick_user, Action(invites.PICK_USER))
     router.callback_query.register(on_pick_role, Action(invites.PICK_ROLE))
+    router.callback_query.register(on_pick_head, Action(invites.PICK_HEAD))
     return router

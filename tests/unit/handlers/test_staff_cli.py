@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,19 @@ def test_check_warns_about_playbook_roles_nobody_has(
     assert main(["playbook", "check", center, "--database-url", missing]) == 0
     assert "note: staff roles not checked" in capsys.readouterr().out
     assert not (tmp_path / "none.db").exists()
+
+
+def test_invite_puts_a_manager_in_a_heads_team(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "staff.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "nextstep_bot")
+    invite = ["staff", "invite", "--crm-user", "9", "--role", "manager", "--database-url", url]
+    assert main([*invite, "--head", "8"]) == 0
+    token = capsys.readouterr().out.strip().rsplit("=", 1)[1]
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT crm_user_id, role, head_crm_user_id FROM invites WHERE token = ?", (token,)
+        ).fetchone()
+    assert row == (9, "manager", 8)
