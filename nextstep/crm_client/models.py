@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 WON_STATUS_ID = 142
 LOST_STATUS_ID = 143
+#: Custom field types whose values are unix seconds (a "date" one is a day at local midnight).
+DATE_FIELD_TYPES = frozenset({"date", "date_time", "birthday"})
 
 
 class _Model(BaseModel):
@@ -75,6 +77,11 @@ class CustomFieldValue(_Model):
     field_name: str = ""
     field_code: str | None = None
     values: tuple[Any, ...] = ()
+    field_type: str | None = None  # amoCRM's `field_type`: "date" values are unix seconds
+
+    @property
+    def is_date(self) -> bool:
+        return self.field_type in DATE_FIELD_TYPES
 
     @property
     def first(self) -> Any:
@@ -110,6 +117,13 @@ class Deal(_Model):
     @property
     def is_closed(self) -> bool:
         return self.status_id in (WON_STATUS_ID, LOST_STATUS_ID)
+
+    def field_def(self, key: int | str) -> CustomFieldValue | None:
+        """The custom field by id, code or name, with its type and values, or None."""
+        for cf in self.custom_fields:
+            if key in (cf.field_id, cf.field_code, cf.field_name):
+                return cf
+        return None
 
     def field(self, key: int | str) -> Any:
         """Value of a custom field by id, code or name (first value), or None."""

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from nextstep.bot.engine.effects import CardKind
@@ -21,7 +21,7 @@ from nextstep.bot.i18n import CARD_TITLE_KEYS, Texts
 from nextstep.bot.playbook.calls import OutcomeKind
 from nextstep.bot.playbook.model import CardField, CardFieldKind
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
-from nextstep.crm_client.models import LOST_STATUS_ID, WON_STATUS_ID, Deal
+from nextstep.crm_client.models import DATE_FIELD_TYPES, LOST_STATUS_ID, WON_STATUS_ID, Deal
 
 # Actions behind buttons (the callbacks row's `action`).
 TAKE = "take"
@@ -180,8 +180,12 @@ def _field_line(
     deal = state.deal
     contact = deal.contacts[0] if deal.contacts else None
     if spec.field is not None:
-        value = deal.field(spec.field)
-        return t("card.field.custom", name=spec.field, value=str(value)) if value else None
+        found = deal.field_def(spec.field)
+        value = found.first if found is not None else None
+        if not value:
+            return None
+        text = date_text(value, found.field_type if found else None, t) or str(value)
+        return t("card.field.custom", name=spec.field, value=text)
     match spec.builtin:
         case CardFieldKind.CLIENT:
             return t("card.field.client", value=contact.name) if contact and contact.name else None
@@ -196,6 +200,21 @@ def _field_line(
             return t("card.field.stage", value=stage_name(state, rp))
         case CardFieldKind.RESPONSIBLE | CardFieldKind.TASK_DUE | None:
             return None  # TASK_DUE: the task line below; RESPONSIBLE: the reader is the owner
+
+
+def date_text(value: object, field_type: str | None, t: Texts) -> str | None:
+    """A date field's unix seconds as the reader reads them ("28 ноября"; with the time for a
+    `date_time` field), or None when the value is not such a date."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if field_type not in DATE_FIELD_TYPES or not isinstance(value, int | float):
+        return None
+    if isinstance(value, bool):
+        return None
+    moment = datetime.fromtimestamp(value, UTC)
+    if field_type == "date_time":
+        return t.when(moment)
+    return t.day(moment.astimezone(t.tz).date())
 
 
 def stage_name(state: DealState, rp: ResolvedPlaybook) -> str:

@@ -188,6 +188,7 @@ def custom_fields_from_json(raw: Any) -> tuple[CustomFieldValue, ...]:
                 field_name=str(cf.get("field_name") or ""),
                 field_code=cf.get("field_code") or None,
                 values=values,
+                field_type=cf.get("field_type") or None,
             )
         )
     return tuple(fields)

@@ -24,6 +24,7 @@ class FieldLine:
     title: str
     value: object  # None when empty
     required: bool = False
+    field_type: str | None = None  # the CRM's type ("date": unix seconds shown as a day)
 
 
 @dataclass(frozen=True)

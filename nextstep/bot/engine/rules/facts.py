@@ -67,6 +67,7 @@ class DealFacts:
     contact_ids: tuple[int, ...] = ()
     client_deals: tuple[ClientDeal, ...] = ()
     state: RuleState = RuleState()
+    field_types: Mapping[str, str] = field(default_factory=dict)  # custom field name → type
 
     @property
     def id(self) -> int:
@@ -129,4 +130,9 @@ class DealFacts:
                 if d.id != deal.id
             ),
             state=state or RuleState(),
+            field_types={
+                cf.field_name: cf.field_type
+                for cf in deal.custom_fields
+                if cf.field_name and cf.field_type
+            },
         )

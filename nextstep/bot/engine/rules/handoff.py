@@ -70,7 +70,13 @@ def task_tag(name: str) -> str:
 
 def field_lines(bound: BoundHandoff, deal: DealFacts) -> tuple[FieldLine, ...]:
     return tuple(
-        FieldLine(f.key, f.title, None if is_blank(v := deal.value(f)) else v, f.required)
+        FieldLine(
+            f.key,
+            f.title,
+            None if is_blank(v := deal.value(f)) else v,
+            f.required,
+            deal.field_types.get(f.field) if f.field else None,
+        )
         for f in bound.rule.fields
     )
 

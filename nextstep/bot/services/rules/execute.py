@@ -35,6 +35,7 @@ from nextstep.bot.engine.rules.effects import (
 )
 from nextstep.bot.engine.sla.distribution import pick_manager
 from nextstep.bot.engine.state import DealView
+from nextstep.bot.i18n import Texts
 from nextstep.bot.playbook.sections.handoffs import Pick
 from nextstep.bot.playbook.sections.rule_common import ResponsibleKind
 from nextstep.bot.services.cards import DealState
@@ -307,7 +308,9 @@ class RuleExecutor:
             assert person.telegram_id is not None
             t = self.services.texts_for(person)
             base = views.handoff_base(t, effect.title, self._deal_name(), effect.fields, manager)
-            view = views.handoff_view(t, base, args, state, person.crm_user_id)
+            view = views.handoff_view(
+                t, base, args, state, person.crm_user_id, self._ready_label(effect.handoff, t)
+            )
             card = await self.out.send_card(
                 chat_id=person.telegram_id,
                 owner_staff_id=person.id,
@@ -356,6 +359,18 @@ class RuleExecutor:
 
     # --- hand-off cards follow the hand-off -----------------------------------------------------
 
+    def _ready_label(self, handoff: str, t: Texts) -> str | None:
+        """The "ready" button says what the playbook's `ready.result` says («Смета готова»,
+        «Игра подтверждена»); None (the generic label) when the playbook leaves it default."""
+        rules = self.services.playbook.rules
+        bound = rules.handoff(handoff) if rules is not None else None
+        if bound is None or "result" not in bound.rule.ready.model_fields_set:
+            return None
+        text = bound.rule.ready.result.text
+        if not text or "{" in text:
+            return None
+        return t("rules.button.ready_named", result=text)
+
     async def redraw_handoffs(self) -> None:
         for card in await self.repos.cards.open_for_deal(self.deal.id):
             if card.kind != views.HANDOFF_CARD or card.owner_staff_id is None:
@@ -367,5 +382,6 @@ class RuleExecutor:
             state = self.record.handoffs.get(str(args.get("handoff")))
             t = self.services.texts_for(owner)
             base = str(card.payload.get("base", ""))
-            view = views.handoff_view(t, base, args, state, owner.crm_user_id)
+            label = self._ready_label(str(args.get("handoff")), t)
+            view = views.handoff_view(t, base, args, state, owner.crm_user_id, label)
             await self.out.edit_card(card, view, f"{self.key}:ho-edit:{card.id}")

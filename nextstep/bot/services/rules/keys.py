@@ -35,6 +35,7 @@ RULE_KEYS = (
     N_("rules.button.accept"),
     N_("rules.button.need_info"),
     N_("rules.button.ready"),
+    N_("rules.button.ready_named"),
     N_("rules.button.reply"),
     N_("rules.nps.card"),
     N_("rules.ask_fields"),

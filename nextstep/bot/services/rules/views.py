@@ -10,7 +10,7 @@ from nextstep.bot.engine.rules.effects import FieldLine
 from nextstep.bot.engine.rules.facts import HandoffState, HandoffStatus
 from nextstep.bot.i18n import Texts
 from nextstep.bot.playbook.sections.nps import SCORES
-from nextstep.bot.services.cards import ButtonSpec, CardView
+from nextstep.bot.services.cards import ButtonSpec, CardView, date_text
 
 # Card kinds (cards.kind) and button actions (callbacks.action).
 HANDOFF_CARD, QUESTION_CARD, NPS_CARD = "handoff", "ho_question", "nps"
@@ -44,21 +44,27 @@ def handoff_base(
         elif f.key == "@budget" and isinstance(f.value, int | float):
             lines.append(t("rules.handoff.field", name=f.title, value=t.money(float(f.value))))
         else:
-            lines.append(t("rules.handoff.field", name=f.title, value=show(f.value, t)))
+            text = date_text(f.value, f.field_type, t) or show(f.value, t)
+            lines.append(t("rules.handoff.field", name=f.title, value=text))
     if manager:
         lines.append(t("rules.handoff.manager", who=manager))
     return "\n".join(lines)
 
 
 def handoff_view(
-    t: Texts, base: str, args: Mapping[str, object], state: HandoffState | None, viewer_crm_id: int
+    t: Texts,
+    base: str,
+    args: Mapping[str, object],
+    state: HandoffState | None,
+    viewer_crm_id: int,
+    ready_label: str | None = None,
 ) -> CardView:
     """The buttons the viewer may press now: Accept / Need info while open; the acceptor gets
     Need info / Ready; everyone else sees who took it."""
     status = state.status if state is not None else None
     accept = ButtonSpec(t("rules.button.accept"), ACCEPT, dict(args))
     info = ButtonSpec(t("rules.button.need_info"), INFO, dict(args))
-    ready = ButtonSpec(t("rules.button.ready"), READY, dict(args))
+    ready = ButtonSpec(ready_label or t("rules.button.ready"), READY, dict(args))
     if status is HandoffStatus.SENT:
         return CardView(base, ((accept, info),))
     if status is HandoffStatus.ACCEPTED and state is not None:
