@@ -66,7 +66,7 @@ def test_a_short_term_refusal_goes_to_another_manager_in_the_same_pipeline() -> 
     assert copy.responsible == ResponsibleChoice(
         ResponsibleKind.ANOTHER_MANAGER, role="manager", exclude=(MANAGER,)
     )
-    assert dict(copy.fields) == {"Course": "SMM", "Recycled": "yes"}
+    assert dict(copy.fields) == {"Course": "SMM", "Recycled": True}
     assert copy.task is not None
     assert copy.task.due == NOW + timedelta(days=1)
     assert decision.of(Remember) == [Remember("recycle")]
@@ -83,7 +83,7 @@ def test_a_long_term_refusal_is_copied_to_reactivation() -> None:
 
 def test_other_reasons_and_recycled_copies_are_left_lost() -> None:
     assert lose(lost("Not interested")) == []
-    assert lose(lost("Not now", Recycled="yes")) == []
+    assert lose(lost("Not now", Recycled=True)) == []
     once = replace(lost("Not now"), state=RuleState(done=frozenset({"recycle"})))
     assert lose(once) == []
 
@@ -102,7 +102,7 @@ def test_reassign_reopens_the_deal_in_place_for_another_manager() -> None:
     responsible: another_manager
     deal_name: "Second try: {deal}"
     copy_fields: ["Course"]
-    set: {"Recycled": "yes"}
+    set: {"Recycled": true}
 """,
         """    action: reassign
     stage: {stage: Contacted}
