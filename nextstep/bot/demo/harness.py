@@ -38,6 +38,8 @@ from nextstep.bot.storage.models import Card, InboxItem, OutboxItem
 from nextstep.jobs.ticks import run_due_tasks, run_sync
 from nextstep.sandbox.crm import CrmSandbox, CrmState, SeedInfo, WriteRecord, run_crm_sandbox
 from nextstep.sandbox.crm.seed import seed_design_studio
+from nextstep.sandbox.crm.seed_courses import seed_courses_demo
+from nextstep.sandbox.crm.seed_quest import seed_quest_demo
 from nextstep.sandbox.crm.seed_school import seed_school_demo
 from nextstep.sandbox.crm.seed_training import seed_training_demo
 from nextstep.sandbox.telegram import (
@@ -64,6 +66,8 @@ Seeder = Callable[[CrmState], SeedInfo]
 PLAYBOOK_SEEDS: dict[str, Seeder] = {
     "online-school": seed_school_demo,
     "training-center": seed_training_demo,
+    "courses-kommo": seed_courses_demo,
+    "quest-rooms": seed_quest_demo,
 }
 
 

@@ -5,8 +5,9 @@ These routes are outside `/api/v4`, need no token, are not rate-limited and are 
 exactly like changes made in amoCRM's UI:
 
 - `POST /_sandbox/leads` `{name?, price?, pipeline_id?|pipeline?, status_id?, unsorted?,
-  responsible_user_id?, source?, contact:{name, phone?, email?}?, custom_fields_values?}` —
-  an incoming lead from a site form (first working stage, or Неразобранное with unsorted=true);
+  responsible_user_id?, source?, contact:{name, phone?, email?}|{id}?, custom_fields_values?}` —
+  an incoming lead from a site form (first working stage, or Неразобранное with unsorted=true;
+  `contact: {id}` links a returning client's contact instead of adding one);
 - `POST /_sandbox/leads/{id}/move` `{status_id, pipeline_id?, responsible_user_id?,
   loss_reason_id?, by?}` — a stage change made by a person (no required-field check);
 - `POST /_sandbox/tasks/{id}/complete` `{result?, by?}` — a task closed in the CRM;
@@ -93,7 +94,12 @@ async def incoming_lead(request: web.Request) -> web.StreamResponse:
         errors.add("NotSupportedChoice", "responsible_user_id", "The user does not exist.")
     raise_if_any([errors])
     contact_body = body.get("contact")
-    if isinstance(contact_body, dict):
+    known = as_int(contact_body.get("id")) if isinstance(contact_body, dict) else None
+    if known is not None:  # a returning client (the CRM matched the phone to its contact)
+        if known not in state.contacts:
+            raise web.HTTPBadRequest(text=f"no contact {known}")
+        data.contact_ids = [known]
+    elif isinstance(contact_body, dict):
         contact = changes.add_contact(
             state,
             str(contact_body.get("name") or "Клиент"),
