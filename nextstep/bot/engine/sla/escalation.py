@@ -29,7 +29,7 @@ from nextstep.bot.engine.sla.actions import (
     Remind,
     Update,
 )
-from nextstep.bot.engine.sla.facts import ShiftCalendar, StaffDirectory
+from nextstep.bot.engine.sla.facts import DealRow, ShiftCalendar, StaffDirectory, TaskRow
 from nextstep.bot.engine.sla.record import (
     EscalationState,
     Facts,
@@ -42,7 +42,12 @@ from nextstep.bot.playbook.sections.sla import Audience
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """The condition holds for this subject: the facts a card shows and when it ripened."""
+    """The condition holds for this subject: the facts a card shows and when it ripened.
+
+    `buttons` is one function per rule and sweep, given the finding itself (with its `subject`
+    row), not a closure per finding: a first sweep over a big account builds tens of thousands
+    of findings, and a closure each (function, cells, tuple) doubled what the collector walks.
+    """
 
     rule: Rule
     subject_key: str
@@ -53,16 +58,25 @@ class Finding:
     deal_id: int | None = None
     activity_at: datetime | None = None  # the latest activity on the subject (restarts clocks)
     # The card's own buttons for a rung's audience; called only when a card is sent or edited.
-    buttons: Callable[[Audience], tuple[Button, ...]] | None = None
+    buttons: ButtonsOf | None = None
+    subject: DealRow | TaskRow | None = None  # the row the buttons are about
+
+
+ButtonsOf = Callable[[Finding, Audience], tuple[Button, ...]]
 
 
 @dataclass(frozen=True)
 class LadderContext:
     """What `step` needs besides the record and the finding. One per sweep: it remembers who
-    is off shift at this sweep's moment."""
+    is off shift at this sweep's moment.
+
+    With `later_buttons`, new cards (Open, Raise) come without buttons: the sweep adds them
+    (`buttons_for`) only to the cards the noise budget lets through, so the thousands grouped
+    into a summary on a first sweep never build buttons nobody sees."""
 
     staff: StaffDirectory
     snooze_buttons: tuple[Button, ...] = ()
+    later_buttons: bool = False
     _waits: dict[tuple[int, datetime], datetime | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -121,10 +135,16 @@ def next_raise(state: EscalationState, ladder: Ladder) -> datetime | None:
     return state.level_since + within
 
 
-def _buttons(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
+def buttons_for(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
+    """The buttons of the card `finding` shows at `level`: its rule's own, then snoozes."""
     if finding.buttons is None:
         return ctx.snooze_buttons
-    return finding.buttons(finding.ladder[level].to) + ctx.snooze_buttons
+    return finding.buttons(finding, finding.ladder[level].to) + ctx.snooze_buttons
+
+
+def _card_buttons(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
+    """A new card's buttons, or none yet when the caller adds them after the noise budget."""
+    return () if ctx.later_buttons else buttons_for(finding, level, ctx)
 
 
 def step(
@@ -174,7 +194,7 @@ def _open(
     )
     if wait is not None:
         return [Defer(state, who, wait)], wait
-    action = Open(state, who, finding.deal_id, finding.facts, _buttons(finding, level, ctx))
+    action = Open(state, who, finding.deal_id, finding.facts, _card_buttons(finding, level, ctx))
     return [action], next_raise(state, finding.ladder)
 
 
@@ -227,7 +247,7 @@ def _hold(
         if wait is not None:
             return [Defer(replace(base, deferred_until=wait), who, wait)], wait
         sent = replace(base, deferred_until=None, sent_level=new_level, sent_to=who)
-        buttons = _buttons(finding, new_level, ctx)
+        buttons = _card_buttons(finding, new_level, ctx)
         if state.sent_level is None:
             return [Open(sent, who, finding.deal_id, finding.facts, buttons)], next_raise(
                 sent, ladder
@@ -247,7 +267,7 @@ def _hold(
         actions.append(Remind(base, who))
     changed = finding.facts != state.facts
     if changed or (base != state and not woke):
-        buttons = _buttons(finding, new_level, ctx)
+        buttons = buttons_for(finding, new_level, ctx)
         actions.append(Update(base, finding.facts, buttons, card_changed=changed))
     return actions, next_raise(base, ladder)
 
@@ -260,7 +280,7 @@ def _refresh(
         return []
     level = min(state.level, len(finding.ladder) - 1)
     changed = replace(state, facts=finding.facts)
-    return [Update(changed, finding.facts, _buttons(finding, level, ctx), card_changed=True)]
+    return [Update(changed, finding.facts, buttons_for(finding, level, ctx), card_changed=True)]
 
 
 # Presses on an escalation card (the runtime stores the returned record and edits the card).

@@ -13,7 +13,6 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from nextstep.bot.engine.sla.actions import (
@@ -23,14 +22,22 @@ from nextstep.bot.engine.sla.actions import (
     Deadline,
     EscalationAction,
     MoveTaskToWorkingDay,
+    Open,
+    Raise,
     RevertStage,
     SweepResult,
 )
 from nextstep.bot.engine.sla.config import PipelineSla, SlaConfig
 from nextstep.bot.engine.sla.distribution import candidates, on_shift
-from nextstep.bot.engine.sla.escalation import Finding, LadderContext, step
+from nextstep.bot.engine.sla.escalation import (
+    ButtonsOf,
+    Finding,
+    LadderContext,
+    buttons_for,
+    step,
+)
 from nextstep.bot.engine.sla.facts import DealRow, ShiftCalendar, StaffDirectory, TaskRow
-from nextstep.bot.engine.sla.noise import apply_budget
+from nextstep.bot.engine.sla.noise import Budget
 from nextstep.bot.engine.sla.record import EscalationState, Rule, Status
 from nextstep.bot.engine.sla.rules import (
     HEAD_ONLY,
@@ -101,6 +108,7 @@ class _Sweep:
     states: Mapping[Key, EscalationState]
     now: datetime
     horizon_end: datetime
+    budget: Budget
     findings: dict[Key, Finding] = field(default_factory=dict)
     actions: list[EscalationAction] = field(default_factory=list)
     timers: list[Deadline] = field(default_factory=list)
@@ -111,6 +119,38 @@ class _Sweep:
     tracked: dict[int, DealRow] = field(default_factory=dict)  # deals with live escalations
     _on_shift: dict[int, bool] = field(default_factory=dict)
     _off_days: dict[int, _OffDays | None] = field(default_factory=dict)
+    buttons_of: dict[Rule, ButtonsOf] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One function per rule for the whole sweep (see `Finding`): the row is the finding's.
+        self.buttons_of.update(
+            {
+                Rule.TAKE: self._take_buttons,
+                Rule.NO_TASK: self._no_task_buttons,
+                Rule.STUCK: _stuck_buttons,
+                Rule.CLOSED_STAGE: self._closed_stage_buttons,
+                Rule.HANDOVER: self._handover_buttons,
+                Rule.OVERDUE_PILE: _pile_buttons,
+            }
+        )
+
+    def _take_buttons(self, finding: Finding, to: Audience) -> tuple[Button, ...]:
+        deal = _deal_of(finding)
+        if to is Audience.MANAGER:
+            return take_manager_buttons(deal)
+        # "Reassign to…" reads every manager's load: only known once the scan is done.
+        return take_head_buttons(deal, self.candidates(deal.responsible_user_id))
+
+    def _no_task_buttons(self, finding: Finding, to: Audience) -> tuple[Button, ...]:
+        return no_task_buttons(_deal_of(finding), self.cfg, to)
+
+    def _closed_stage_buttons(self, finding: Finding, to: Audience) -> tuple[Button, ...]:
+        return closed_stage_buttons(_deal_of(finding), self.cfg.guards.closed_stage.revert)
+
+    def _handover_buttons(self, finding: Finding, to: Audience) -> tuple[Button, ...]:
+        task = finding.subject
+        assert isinstance(task, TaskRow)
+        return handover_buttons(task, self.candidates(finding.owner))
 
     def due(self, rule: Rule, key: str, at: datetime) -> None:
         if self.next_at is None or at < self.next_at:
@@ -174,7 +214,8 @@ def sweep(
 ) -> SweepResult:
     """What every SLA rule says now, for all deals at once (pure; see the module doc)."""
     cfg = playbook if isinstance(playbook, SlaConfig) else SlaConfig.of(playbook)
-    run = _Sweep(cfg, staff, open_escalations, now, now + horizon)
+    budget = Budget(cfg.sla.noise, staff, pings_in_last_hour or {}, now)
+    run = _Sweep(cfg, staff, open_escalations, now, now + horizon, budget)
     tracked_ids = {
         sid
         for (rule, key), state in open_escalations.items()
@@ -185,8 +226,8 @@ def sweep(
     _scan(run, deals, tasks_by_deal, tracked_ids)
     _piles(run)
     _step_all(run)
-    actions = apply_budget(run.actions, cfg.sla.noise, staff, pings_in_last_hour or {}, now)
-    return SweepResult(actions, run.timers, run.next_at)
+    run.actions.extend(budget.summaries())
+    return SweepResult(run.actions, run.timers, run.next_at)
 
 
 def _scan(
@@ -269,17 +310,20 @@ def _take(run: _Sweep, deal: DealRow, tracked: bool) -> None:
     if now < ripe and not (tracked and (Rule.TAKE, key) in run.states):
         run.due(Rule.TAKE, key, ripe)
         return
-
-    def buttons(to: Audience) -> tuple[Button, ...]:
-        if to is Audience.MANAGER:
-            return take_manager_buttons(deal)
-        # "Reassign to…" reads every manager's load: only known once the scan is done.
-        return take_head_buttons(deal, run.candidates(deal.responsible_user_id))
-
     facts = take_facts(deal, clock)
+    buttons = run.buttons_of[Rule.TAKE]
     run.found(
         Finding(
-            Rule.TAKE, key, deal.responsible_user_id, ripe, ladder, facts, deal.id, None, buttons
+            Rule.TAKE,
+            key,
+            deal.responsible_user_id,
+            ripe,
+            ladder,
+            facts,
+            deal.id,
+            None,
+            buttons,
+            deal,
         )
     )
 
@@ -296,7 +340,8 @@ def _no_task(run: _Sweep, deal: DealRow, plan: PipelineSla, ripe: datetime) -> N
             no_task_facts(deal, plan),
             deal.id,
             deal.last_activity_at,
-            lambda to: no_task_buttons(deal, cfg, to),
+            run.buttons_of[Rule.NO_TASK],
+            deal,
         )
     )
 
@@ -314,7 +359,8 @@ def _stuck(
             stuck_facts(deal, plan, limit),
             deal.id,
             deal.last_activity_at,
-            lambda to: () if to is Audience.MANAGER else remind_buttons(deal.id),
+            run.buttons_of[Rule.STUCK],
+            deal,
         )
     )
 
@@ -336,7 +382,8 @@ def _closed_stage(run: _Sweep, deal: DealRow, plan: PipelineSla) -> None:
             closed_stage_facts(deal, plan, revert),
             deal.id,
             None,
-            lambda to: closed_stage_buttons(deal, revert),
+            run.buttons_of[Rule.CLOSED_STAGE],
+            deal,
         )
     )
 
@@ -360,7 +407,8 @@ def _day_off(run: _Sweep, task: TaskRow) -> None:
                 handover_facts(task, days),
                 task.deal_id,
                 None,
-                lambda to: handover_buttons(task, run.candidates(who)),
+                run.buttons_of[Rule.HANDOVER],
+                task,
             )
         )
         return
@@ -394,24 +442,40 @@ def _piles(run: _Sweep) -> None:
                 pile_facts(owner, tasks, run.overdue_budget[owner]),
                 None,
                 None,
-                partial(_pile_buttons, owner),
+                run.buttons_of[Rule.OVERDUE_PILE],
             )
         )
 
 
-def _pile_buttons(owner: int, to: Audience) -> tuple[Button, ...]:
-    return pile_buttons(owner)
+def _deal_of(finding: Finding) -> DealRow:
+    deal = finding.subject
+    assert isinstance(deal, DealRow)
+    return deal
+
+
+def _stuck_buttons(finding: Finding, to: Audience) -> tuple[Button, ...]:
+    return () if to is Audience.MANAGER else remind_buttons(_deal_of(finding).id)
+
+
+def _pile_buttons(finding: Finding, to: Audience) -> tuple[Button, ...]:
+    return pile_buttons(finding.owner)
 
 
 def _step_all(run: _Sweep) -> None:
-    ctx = LadderContext(run.staff, run.cfg.snooze_buttons)
+    ctx = LadderContext(run.staff, run.cfg.snooze_buttons, later_buttons=True)
     auto = run.cfg.sla.take.on_deadline is OnDeadline.AUTO_REASSIGN
+    admit, out = run.budget.admit, run.actions
     for key, finding in run.findings.items():
         state = run.states.get(key)
         if auto and finding.rule is Rule.TAKE and _auto_reassign(run, finding, state):
             continue
         actions, at = step(state, finding, run.now, ctx)
-        run.actions.extend(actions)
+        for action in actions:
+            kept = admit(action)
+            if isinstance(kept, Open | Raise):  # let through: now the card gets its buttons
+                kept = replace(kept, buttons=buttons_for(finding, kept.state.level, ctx))
+            if kept is not None:
+                out.append(kept)
         if at is not None:
             run.due(finding.rule, finding.subject_key, at)
     for key, state in run.states.items():
@@ -422,7 +486,7 @@ def _step_all(run: _Sweep) -> None:
         plan = run.cfg.pipelines.get(deal.pipeline_id) if deal is not None else None
         reason = close_reason(rule, deal, plan, state.facts)
         actions, _ = step(state, None, run.now, ctx, close_reason=reason)
-        run.actions.extend(actions)
+        out.extend(actions)  # closes: never held by the noise budget
 
 
 def _auto_reassign(run: _Sweep, finding: Finding, state: EscalationState | None) -> bool:
