@@ -39,6 +39,9 @@ class SlaConfig:
     stuck_ladder: Ladder = ()
     pile_ladder: Ladder = ()
     snooze_buttons: tuple[Button, ...] = ()
+    _take_ladders: dict[timedelta, tuple[Ladder, timedelta]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def stuck_default(self) -> timedelta:
@@ -75,10 +78,15 @@ class SlaConfig:
     def take_ladder(self, deadline: timedelta) -> tuple[Ladder, timedelta]:
         """The take rule's rungs for a lead with `deadline`, and when the first is due: the
         manager's reminder (until the deadline), then the configured rungs."""
-        remind = self.sla.take.remind_after(deadline)
-        if remind is None:
-            return self.take_tail, deadline
-        return ((Step(Audience.MANAGER, deadline - remind), *self.take_tail)), remind
+        known = self._take_ladders.get(deadline)  # one per deadline, not one per lead
+        if known is None:
+            remind = self.sla.take.remind_after(deadline)
+            if remind is None:
+                known = self.take_tail, deadline
+            else:
+                known = (Step(Audience.MANAGER, deadline - remind), *self.take_tail), remind
+            self._take_ladders[deadline] = known
+        return known
 
 
 def snooze_buttons(sla: Sla) -> tuple[Button, ...]:

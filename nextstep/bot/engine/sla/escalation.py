@@ -80,6 +80,18 @@ class LadderContext:
     _waits: dict[tuple[int, datetime], datetime | None] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # (ladder, level, owner) → the rung and person `_seat` picks; keyed by the ladder's id, so
+    # one context serves findings whose ladders stay alive while it does (one sweep's).
+    _seats: dict[tuple[int, int, int], tuple[int, int | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def seat(self, finding: Finding, level: int) -> tuple[int, int | None]:
+        key = (id(finding.ladder), level, finding.owner)
+        found = self._seats.get(key)
+        if found is None:
+            found = self._seats[key] = _seat(finding, level, self.staff)
+        return found
 
     def wait(self, who: int, now: datetime) -> datetime | None:
         key = (who, now)
@@ -176,7 +188,7 @@ def _open(
     if finding.activity_at is not None and finding.activity_at > anchor:
         anchor = min(finding.activity_at, now)
     level, since = _climb(finding.ladder, 0, anchor, now)
-    level, who = _seat(finding, level, ctx.staff)
+    level, who = ctx.seat(finding, level)
     if who is None:
         return [], None  # nobody to tell at any rung: pairing health reports it
     wait = ctx.wait(who, now)
@@ -228,9 +240,9 @@ def _hold(
         clock = max(clock, state.snoozed_until)
     new_level, since = _climb(ladder, level, clock, now)
     raised = new_level > level
-    who = _seat(finding, new_level, ctx.staff)[1] if raised else state.audience
+    who = ctx.seat(finding, new_level)[1] if raised else state.audience
     if raised:
-        new_level = _seat(finding, new_level, ctx.staff)[0]
+        new_level = ctx.seat(finding, new_level)[0]
     base = replace(
         state,
         level=new_level,

@@ -118,7 +118,7 @@ class _Sweep:
     overdue_budget: dict[int, float] = field(default_factory=dict)
     tracked: dict[int, DealRow] = field(default_factory=dict)  # deals with live escalations
     _on_shift: dict[int, bool] = field(default_factory=dict)
-    _off_days: dict[int, _OffDays | None] = field(default_factory=dict)
+    off_days_by_person: dict[int, _OffDays | None] = field(default_factory=dict)
     buttons_of: dict[Rule, ButtonsOf] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -158,13 +158,6 @@ class _Sweep:
         if at <= self.horizon_end:
             self.timers.append(Deadline(rule, key, at))
 
-    def due_deal(self, rule: Rule, deal_id: int, at: datetime) -> None:
-        """`due` for a deal's rule, naming the key only when a timer is kept."""
-        if self.next_at is None or at < self.next_at:
-            self.next_at = at
-        if at <= self.horizon_end:
-            self.timers.append(Deadline(rule, deal_key(deal_id), at))
-
     def found(self, finding: Finding) -> None:
         self.findings[(finding.rule, finding.subject_key)] = finding
 
@@ -190,15 +183,15 @@ class _Sweep:
         )
 
     def off_days(self, who: int) -> _OffDays | None:
-        if who not in self._off_days:
+        if who not in self.off_days_by_person:
             calendar = self.staff.calendar(who)
             member = self.staff.get(who)
-            self._off_days[who] = (
+            self.off_days_by_person[who] = (
                 _OffDays.build(calendar, member.timezone, self.now)
                 if calendar is not None and member is not None
                 else None
             )
-        return self._off_days[who]
+        return self.off_days_by_person[who]
 
 
 def sweep(
@@ -227,6 +220,10 @@ def sweep(
     _piles(run)
     _step_all(run)
     run.actions.extend(budget.summaries())
+    # The findings point back at the sweep (their buttons functions): let go of them here, or
+    # the whole sweep would wait for the cyclic garbage collector.
+    run.findings.clear()
+    run.buttons_of.clear()
     return SweepResult(run.actions, run.timers, run.next_at)
 
 
@@ -245,6 +242,11 @@ def _scan(
     stuck_limits, stuck_default = cfg.stuck_limits, cfg.stuck_default
     loads, overdue, overdue_budget = run.loads, run.overdue, run.overdue_budget
     day_off_end = now + timedelta(days=DAY_OFF_HORIZON)
+    # A quiet deal's deadlines, kept inline (most deals have one or two): the earliest, and
+    # the timers within the horizon.
+    timers, horizon_end = run.timers, run.horizon_end
+    soonest: datetime | None = None
+    off_days = run.off_days_by_person
     for deal in deals:
         did = deal.id
         if did in tracked_ids:
@@ -271,14 +273,20 @@ def _scan(
                 if now >= ripe or (did in tracked_ids and (Rule.NO_TASK, deal_key(did)) in states):
                     _no_task(run, deal, plan, ripe)
                 else:
-                    run.due_deal(Rule.NO_TASK, did, ripe)
+                    if soonest is None or ripe < soonest:
+                        soonest = ripe
+                    if ripe <= horizon_end:
+                        timers.append(Deadline(Rule.NO_TASK, deal_key(did), ripe))
             if stuck_on and status in plan.working_status_ids:
                 limit = stuck_limits.get(status, stuck_default)
                 ripe = deal.stage_entered_at + limit
                 if now >= ripe:  # the condition itself: a move to another stage clears it
                     _stuck(run, deal, plan, ripe, limit)
                 else:
-                    run.due_deal(Rule.STUCK, did, ripe)
+                    if soonest is None or ripe < soonest:
+                        soonest = ripe
+                    if ripe <= horizon_end:
+                        timers.append(Deadline(Rule.STUCK, deal_key(did), ripe))
         if tasks:
             for task in tasks:
                 due = task.due
@@ -292,7 +300,12 @@ def _scan(
                         pile.append(task)
                         overdue_budget[who] += deal.price
                 elif due <= day_off_end:
-                    _day_off(run, task)
+                    who = task.responsible_user_id
+                    off = off_days[who] if who in off_days else run.off_days(who)
+                    if off is not None and (days := off.run_at(due)):
+                        _day_off(run, task, days)
+    if soonest is not None and (run.next_at is None or soonest < run.next_at):
+        run.next_at = soonest
 
 
 def _take(run: _Sweep, deal: DealRow, tracked: bool) -> None:
@@ -388,14 +401,9 @@ def _closed_stage(run: _Sweep, deal: DealRow, plan: PipelineSla) -> None:
     )
 
 
-def _day_off(run: _Sweep, task: TaskRow) -> None:
+def _day_off(run: _Sweep, task: TaskRow, days: int) -> None:
+    """A task due on its manager's day off (`days` off in a row from then on)."""
     who = task.responsible_user_id
-    off = run.off_days(who)
-    if off is None:
-        return
-    days = off.run_at(task.due)
-    if days == 0:
-        return
     if days > run.cfg.handover_after_days:
         run.found(
             Finding(
