@@ -153,36 +153,65 @@ async def load_deals(session: AsyncSession, rp: ResolvedPlaybook) -> list[DealRo
     )
     assigned = await load_assigned(session)
     reopened = await load_open_reopened(session)
+    # Plain columns, not ORM entities: no identity map, no per-row objects, and the deals'
+    # custom fields (JSON) are not parsed. At 100k deals this is seconds faster.
     stmt = (
-        select(CrmDeal, DealFlow)
+        select(
+            CrmDeal.id,
+            CrmDeal.pipeline_id,
+            CrmDeal.status_id,
+            CrmDeal.responsible_user_id,
+            CrmDeal.created_at,
+            CrmDeal.stage_entered_at,
+            CrmDeal.updated_at,
+            CrmDeal.price,
+            CrmDeal.name,
+            CrmDeal.source,
+            DealFlow.deal_id,
+            DealFlow.taken_at,
+            DealFlow.updated_at,
+        )
         .outerjoin(DealFlow, DealFlow.deal_id == CrmDeal.id)
         .where(CrmDeal.pipeline_id.in_(pipelines), CrmDeal.is_deleted.is_(False))
         .order_by(CrmDeal.id)
     )
     deals: list[DealRow] = []
-    for deal, flow in (await session.execute(stmt)).all():
-        last = deal.updated_at
-        touched = activity.get(deal.id)
+    for (
+        did,
+        pipeline_id,
+        status_id,
+        owner,
+        created_at,
+        entered_at,
+        last,
+        price,
+        name,
+        source,
+        flow_id,
+        taken_at,
+        flow_updated_at,
+    ) in (await session.execute(stmt)).all():
+        touched = activity.get(did)
         if touched is not None and touched > last:
             last = touched
-        if flow is not None and flow.updated_at > last:
-            last = flow.updated_at
-        moved = reopened.get(deal.id)
+        if flow_id is not None and flow_updated_at > last:
+            last = flow_updated_at
+        moved = reopened.get(did)
         deals.append(
             DealRow(
-                id=deal.id,
-                pipeline_id=deal.pipeline_id,
-                status_id=deal.status_id,
-                responsible_user_id=deal.responsible_user_id,
-                created_at=deal.created_at,
-                stage_entered_at=deal.stage_entered_at,
+                id=did,
+                pipeline_id=pipeline_id,
+                status_id=status_id,
+                responsible_user_id=owner,
+                created_at=created_at,
+                stage_entered_at=entered_at,
                 last_activity_at=last,
-                price=deal.price,
-                name=deal.name,
-                source=deal.source,
-                assigned_at=assigned.get(deal.id),
-                taken=flow is not None and flow.taken_at is not None,
-                taken_at=flow.taken_at if flow is not None else None,
+                price=price,
+                name=name,
+                source=source,
+                assigned_at=assigned.get(did),
+                taken=flow_id is not None and taken_at is not None,
+                taken_at=taken_at if flow_id is not None else None,
                 reopened_from=moved.from_status if moved is not None else None,
                 reopened_by=moved.by if moved is not None else None,
             )
