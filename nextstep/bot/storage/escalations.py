@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nextstep.bot.storage.dialect import insert
 from nextstep.bot.storage.models import Escalation
 
 _ACTIVE = Escalation.status != "closed"
+_LIVE_INDEX = text("status != 'closed'")  # the partial unique index on (rule, subject_key)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRecord:
+    """What `EscalationRepository.store_live` writes for one live (not closed) escalation."""
+
+    rule: str
+    subject_key: str
+    level: int
+    status: str
+    opened_at: datetime
+    snoozed_until: datetime | None
+    payload: dict[str, Any]
 
 
 class EscalationRepository:
@@ -43,12 +58,50 @@ class EscalationRepository:
                 payload=payload or {},
             )
             .on_conflict_do_nothing(
-                index_elements=["rule", "subject_key"], index_where=text("status != 'closed'")
+                index_elements=["rule", "subject_key"], index_where=_LIVE_INDEX
             )
             .returning(Escalation)
             .execution_options(populate_existing=True)
         )
         return (await self.session.scalars(stmt)).one_or_none()
+
+    async def store_live(
+        self, records: Sequence[LiveRecord], now: datetime, *, card_id: int | None = None
+    ) -> None:
+        """Write many live records in one statement: a new one is opened, a live one gets the
+        record's level, status, snooze and payload (its `opened_at` stays; its card stays
+        unless `card_id` is given). A first sweep over a big account groups thousands of pings
+        into one summary card; row by row that was three statements each."""
+        if not records:
+            return
+        stmt = insert(self.session, Escalation)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["rule", "subject_key"],
+            index_where=_LIVE_INDEX,
+            set_={
+                "level": stmt.excluded.level,
+                "status": stmt.excluded.status,
+                "snoozed_until": stmt.excluded.snoozed_until,
+                "payload": stmt.excluded.payload,
+                "updated_at": stmt.excluded.updated_at,
+                "card_id": func.coalesce(stmt.excluded.card_id, Escalation.card_id),
+            },
+        )
+        rows = [
+            {
+                "rule": r.rule,
+                "subject_key": r.subject_key,
+                "level": r.level,
+                "status": r.status,
+                "opened_at": r.opened_at,
+                "updated_at": now,
+                "snoozed_until": r.snoozed_until,
+                "card_id": card_id,
+                "payload": r.payload,
+            }
+            for r in records
+        ]
+        await self.session.execute(stmt, rows)
 
     async def active(self, rule: str, subject_key: str) -> Escalation | None:
         stmt = select(Escalation).where(

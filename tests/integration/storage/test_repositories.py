@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from nextstep.bot.storage import Database, Repositories
+from nextstep.bot.storage.escalations import LiveRecord
+from nextstep.bot.storage.models import Card
 from tests.integration.storage.storage_world import NOW
 
 
@@ -96,6 +98,42 @@ async def test_one_live_escalation_per_rule_and_subject(db: Database) -> None:
         active = await esc.active("not_taken", "deal:1")
         assert active is not None
         assert active.id == second.id
+
+
+async def test_live_records_stored_at_once_open_new_and_update_live_ones(db: Database) -> None:
+    later = NOW + timedelta(minutes=5)
+    async with db.transaction() as s:
+        esc = Repositories(s).escalations
+        card = Card(chat_id=1, kind="sla", state="open", created_at=NOW, updated_at=NOW)
+        s.add(card)
+        await s.flush()
+        live = await esc.open("no_task", "deal:1", NOW, payload={"audience": 1})
+        closed = await esc.open("no_task", "deal:2", NOW)
+        assert live is not None
+        assert closed is not None
+        live.card_id = card.id
+        await s.flush()
+        assert await esc.close(closed.id, "task_set", NOW)
+        records = [
+            LiveRecord(rule, key, 1, "snoozed", later, later + timedelta(hours=2), {"n": n})
+            for n, (rule, key) in enumerate(
+                [("no_task", "deal:1"), ("no_task", "deal:2"), ("stuck", "deal:1")]
+            )
+        ]
+        await esc.store_live(records, later)
+    async with db.transaction() as s:
+        rows = {
+            (e.rule, e.subject_key): e for e in await Repositories(s).escalations.list_active()
+        }
+    assert sorted(rows) == [("no_task", "deal:1"), ("no_task", "deal:2"), ("stuck", "deal:1")]
+    kept = rows[("no_task", "deal:1")]
+    assert (kept.id, kept.opened_at, kept.card_id) == (live.id, NOW, card.id)
+    assert (kept.level, kept.status, kept.payload) == (1, "snoozed", {"n": 0})
+    assert kept.snoozed_until == later + timedelta(hours=2)
+    assert kept.updated_at == later
+    reopened = rows[("no_task", "deal:2")]
+    assert reopened.id != closed.id  # the closed one stays history; a new record is opened
+    assert (reopened.opened_at, reopened.card_id, reopened.payload) == (later, None, {"n": 1})
 
 
 async def test_deal_flow_updates_only_the_given_fields(db: Database) -> None:

@@ -40,6 +40,7 @@ from nextstep.bot.services.sla.handoff import move_task, project_deal, reassign_
 from nextstep.bot.services.sla.inputs import CARD_KIND, Directory, Key
 from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage import reopened
+from nextstep.bot.storage.escalations import LiveRecord
 from nextstep.bot.storage.mirror import row_deal, row_task
 from nextstep.bot.storage.models import Card, CrmDeal, CrmTask, Escalation, Timer
 from nextstep.bot.storage.reopened import REVERTED
@@ -101,6 +102,33 @@ async def store(
         row.card_id = card_id
     await ex.repos.session.flush()
     return row
+
+
+async def store_all(
+    ex: Executor, states: Sequence[EscalationState], *, card_id: int | None
+) -> None:
+    """`store` for many records at once (a summary card's items): the live ones in one
+    statement, any closed one as usual."""
+    live = [s for s in states if s.status is not Status.CLOSED]
+    await ex.repos.escalations.store_live(
+        [
+            LiveRecord(
+                s.rule.value,
+                s.subject_key,
+                s.level,
+                s.status.value,
+                s.opened_at,
+                s.snoozed_until,
+                s.payload(),
+            )
+            for s in live
+        ],
+        ex.now,
+        card_id=card_id,
+    )
+    for state in states:
+        if state.status is Status.CLOSED:
+            await store(ex, state)
 
 
 class Applier:
@@ -309,8 +337,7 @@ class Applier:
         card, re-sent on demand by `presses.on_show`), and "Show all"."""
         person = self.person(action.audience)
         if person is None or person.telegram_id is None:
-            for item in action.items:
-                await store(self.ex, item.state)
+            await store_all(self.ex, [item.state for item in action.items], card_id=None)
             return
         t = self.texts(person)
         lines = [t("sla.card.summary", count=len(action.items))]
@@ -334,8 +361,8 @@ class Applier:
         )
         if card is not None:
             card.payload = {**card.payload, "summary": items, "audience": action.audience}
-        for item in action.items:
-            await store(self.ex, item.state, card_id=card.id if card else None)
+        states = [item.state for item in action.items]
+        await store_all(self.ex, states, card_id=card.id if card else None)
 
     async def _item_buttons(self, item: Open | Raise | Remind, t: Texts) -> list[object]:
         """The buttons the item's own card would have had (a reminder: its earlier card's)."""
