@@ -112,7 +112,12 @@ def _json_value(value: FactValue) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON scalars come back as they are
+
+
 def _from_json(value: Any) -> FactValue:
+    if type(value) in _PLAIN:  # most facts: one set lookup (every live record, every sweep)
+        return value  # type: ignore[no-any-return]
     if isinstance(value, dict) and "dt" in value:
         return datetime.fromisoformat(value["dt"])
     if isinstance(value, list):

@@ -57,7 +57,6 @@ class SweepInputs:
     tasks_by_deal: dict[int, list[TaskRow]]
     directory: Directory
     states: dict[Key, EscalationState]
-    rows: dict[Key, Escalation]
     pings: dict[int, int] = field(default_factory=dict)
 
 
@@ -219,16 +218,31 @@ async def load_deals(session: AsyncSession, rp: ResolvedPlaybook) -> list[DealRo
     return deals
 
 
-async def load_escalations(
-    session: AsyncSession,
-) -> tuple[dict[Key, EscalationState], dict[Key, Escalation]]:
+async def load_escalations(session: AsyncSession) -> dict[Key, EscalationState]:
+    """The live escalation records, as plain columns (no ORM entity per record: after a first
+    sweep over a big account there are tens of thousands, read again every sweep)."""
+    stmt = (
+        select(
+            Escalation.rule,
+            Escalation.subject_key,
+            Escalation.level,
+            Escalation.status,
+            Escalation.opened_at,
+            Escalation.snoozed_until,
+            Escalation.payload,
+        )
+        .where(Escalation.status != "closed")
+        .order_by(Escalation.id)
+    )
     states: dict[Key, EscalationState] = {}
-    rows: dict[Key, Escalation] = {}
-    for row in await Repositories(session).escalations.list_active():
-        state = state_of(row)
-        key = (state.rule, state.subject_key)
-        states[key], rows[key] = state, row
-    return states, rows
+    for rule, subject_key, level, status, opened_at, snoozed_until, payload in (
+        await session.execute(stmt)
+    ).all():
+        state = EscalationState.from_record(
+            rule, subject_key, level, status, opened_at, snoozed_until, payload
+        )
+        states[(state.rule, state.subject_key)] = state
+    return states
 
 
 def state_of(row: Escalation) -> EscalationState:
@@ -263,6 +277,6 @@ async def load_inputs(session: AsyncSession, rp: ResolvedPlaybook, now: datetime
     directory = await load_directory(session, rp)
     deals = await load_deals(session, rp)
     tasks = await load_tasks(session)
-    states, rows = await load_escalations(session)
+    states = await load_escalations(session)
     pings = await load_pings(session, directory, now)
-    return SweepInputs(deals, tasks, directory, states, rows, pings)
+    return SweepInputs(deals, tasks, directory, states, pings)
