@@ -68,15 +68,10 @@ ButtonsOf = Callable[[Finding, Audience], tuple[Button, ...]]
 @dataclass(frozen=True)
 class LadderContext:
     """What `step` needs besides the record and the finding. One per sweep: it remembers who
-    is off shift at this sweep's moment.
-
-    With `later_buttons`, new cards (Open, Raise) come without buttons: the sweep adds them
-    (`buttons_for`) only to the cards the noise budget lets through, so the thousands grouped
-    into a summary on a first sweep never build buttons nobody sees."""
+    is off shift at this sweep's moment."""
 
     staff: StaffDirectory
     snooze_buttons: tuple[Button, ...] = ()
-    later_buttons: bool = False
     _waits: dict[tuple[int, datetime], datetime | None] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -147,16 +142,10 @@ def next_raise(state: EscalationState, ladder: Ladder) -> datetime | None:
     return state.level_since + within
 
 
-def buttons_for(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
-    """The buttons of the card `finding` shows at `level`: its rule's own, then snoozes."""
+def _buttons(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
     if finding.buttons is None:
         return ctx.snooze_buttons
     return finding.buttons(finding, finding.ladder[level].to) + ctx.snooze_buttons
-
-
-def _card_buttons(finding: Finding, level: int, ctx: LadderContext) -> tuple[Button, ...]:
-    """A new card's buttons, or none yet when the caller adds them after the noise budget."""
-    return () if ctx.later_buttons else buttons_for(finding, level, ctx)
 
 
 def step(
@@ -206,7 +195,7 @@ def _open(
     )
     if wait is not None:
         return [Defer(state, who, wait)], wait
-    action = Open(state, who, finding.deal_id, finding.facts, _card_buttons(finding, level, ctx))
+    action = Open(state, who, finding.deal_id, finding.facts, _buttons(finding, level, ctx))
     return [action], next_raise(state, finding.ladder)
 
 
@@ -259,7 +248,7 @@ def _hold(
         if wait is not None:
             return [Defer(replace(base, deferred_until=wait), who, wait)], wait
         sent = replace(base, deferred_until=None, sent_level=new_level, sent_to=who)
-        buttons = _card_buttons(finding, new_level, ctx)
+        buttons = _buttons(finding, new_level, ctx)
         if state.sent_level is None:
             return [Open(sent, who, finding.deal_id, finding.facts, buttons)], next_raise(
                 sent, ladder
@@ -279,7 +268,7 @@ def _hold(
         actions.append(Remind(base, who))
     changed = finding.facts != state.facts
     if changed or (base != state and not woke):
-        buttons = buttons_for(finding, new_level, ctx)
+        buttons = _buttons(finding, new_level, ctx)
         actions.append(Update(base, finding.facts, buttons, card_changed=changed))
     return actions, next_raise(base, ladder)
 
@@ -292,7 +281,7 @@ def _refresh(
         return []
     level = min(state.level, len(finding.ladder) - 1)
     changed = replace(state, facts=finding.facts)
-    return [Update(changed, finding.facts, buttons_for(finding, level, ctx), card_changed=True)]
+    return [Update(changed, finding.facts, _buttons(finding, level, ctx), card_changed=True)]
 
 
 # Presses on an escalation card (the runtime stores the returned record and edits the card).

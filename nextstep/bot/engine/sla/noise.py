@@ -84,48 +84,6 @@ def _held(action: Ping, until: datetime) -> EscalationState:
     )
 
 
-class Budget:
-    """The noise budget applied one action at a time, in the sweep's order: `admit` says what
-    becomes of an action (itself, a Defer for quiet hours, or None when it joins the
-    recipient's summary); `summaries` gives those cards at the end. The sweep asks before it
-    builds a card's buttons, so a ping that goes into a summary never builds them."""
-
-    def __init__(
-        self,
-        noise: Noise,
-        staff: StaffDirectory,
-        pings_in_last_hour: Mapping[int, int],
-        now: datetime,
-    ) -> None:
-        self.noise, self.staff, self.now = noise, staff, now
-        self.sent = dict(pings_in_last_hour)
-        self.grouped: dict[int, list[Ping]] = {}
-        self.rules: dict[int, tuple[int | None, datetime | None]] = {}  # recipient: cap, quiet end
-
-    def admit(self, action: EscalationAction) -> EscalationAction | None:
-        if not isinstance(action, Open | Raise | Remind):
-            return action
-        who = action.audience
-        known = self.rules.get(who)
-        if known is None:
-            member = self.staff.get(who)
-            role = self.noise.for_role(member.role if member else "manager")
-            tz = member.timezone if member else "UTC"
-            quiet = quiet_end(role.quiet_hours, self.now, tz) if role.quiet_hours else None
-            known = self.rules[who] = (role.per_hour, quiet)
-        cap, quiet = known
-        if quiet is not None:
-            return Defer(_held(action, quiet), who, quiet)
-        if cap is not None and self.sent.get(who, 0) >= cap:
-            self.grouped.setdefault(who, []).append(action)
-            return None
-        self.sent[who] = self.sent.get(who, 0) + 1
-        return action
-
-    def summaries(self) -> list[Summary]:
-        return [Summary(who, tuple(items)) for who, items in self.grouped.items()]
-
-
 def apply_budget(
     actions: list[EscalationAction],
     noise: Noise,
@@ -134,7 +92,31 @@ def apply_budget(
     now: datetime,
 ) -> list[EscalationAction]:
     """Pings past the budget become Defer (quiet hours) or one Summary per recipient."""
-    budget = Budget(noise, staff, pings_in_last_hour, now)
-    out = [kept for action in actions if (kept := budget.admit(action)) is not None]
-    out.extend(budget.summaries())
+    sent = dict(pings_in_last_hour)
+    out: list[EscalationAction] = []
+    grouped: dict[int, list[Ping]] = {}
+    rules: dict[int, tuple[int | None, datetime | None]] = {}  # per recipient: cap, quiet end
+    for action in actions:
+        if not isinstance(action, Open | Raise | Remind):
+            out.append(action)
+            continue
+        who = action.audience
+        known = rules.get(who)
+        if known is None:
+            member = staff.get(who)
+            role = noise.for_role(member.role if member else "manager")
+            tz = member.timezone if member else "UTC"
+            quiet = quiet_end(role.quiet_hours, now, tz) if role.quiet_hours else None
+            known = rules[who] = (role.per_hour, quiet)
+        cap, quiet = known
+        if quiet is not None:
+            out.append(Defer(_held(action, quiet), who, quiet))
+            continue
+        if cap is not None and sent.get(who, 0) >= cap:
+            grouped.setdefault(who, []).append(action)
+            continue
+        sent[who] = sent.get(who, 0) + 1
+        out.append(action)
+    for who, items in grouped.items():
+        out.append(Summary(who, tuple(items)))
     return out

@@ -22,22 +22,14 @@ from nextstep.bot.engine.sla.actions import (
     Deadline,
     EscalationAction,
     MoveTaskToWorkingDay,
-    Open,
-    Raise,
     RevertStage,
     SweepResult,
 )
 from nextstep.bot.engine.sla.config import PipelineSla, SlaConfig
 from nextstep.bot.engine.sla.distribution import candidates, on_shift
-from nextstep.bot.engine.sla.escalation import (
-    ButtonsOf,
-    Finding,
-    LadderContext,
-    buttons_for,
-    step,
-)
+from nextstep.bot.engine.sla.escalation import ButtonsOf, Finding, LadderContext, step
 from nextstep.bot.engine.sla.facts import DealRow, ShiftCalendar, StaffDirectory, TaskRow
-from nextstep.bot.engine.sla.noise import Budget
+from nextstep.bot.engine.sla.noise import apply_budget
 from nextstep.bot.engine.sla.record import EscalationState, Rule, Status
 from nextstep.bot.engine.sla.rules import (
     HEAD_ONLY,
@@ -108,7 +100,6 @@ class _Sweep:
     states: Mapping[Key, EscalationState]
     now: datetime
     horizon_end: datetime
-    budget: Budget
     findings: dict[Key, Finding] = field(default_factory=dict)
     actions: list[EscalationAction] = field(default_factory=list)
     timers: list[Deadline] = field(default_factory=list)
@@ -207,8 +198,7 @@ def sweep(
 ) -> SweepResult:
     """What every SLA rule says now, for all deals at once (pure; see the module doc)."""
     cfg = playbook if isinstance(playbook, SlaConfig) else SlaConfig.of(playbook)
-    budget = Budget(cfg.sla.noise, staff, pings_in_last_hour or {}, now)
-    run = _Sweep(cfg, staff, open_escalations, now, now + horizon, budget)
+    run = _Sweep(cfg, staff, open_escalations, now, now + horizon)
     tracked_ids = {
         sid
         for (rule, key), state in open_escalations.items()
@@ -219,12 +209,12 @@ def sweep(
     _scan(run, deals, tasks_by_deal, tracked_ids)
     _piles(run)
     _step_all(run)
-    run.actions.extend(budget.summaries())
+    actions = apply_budget(run.actions, cfg.sla.noise, staff, pings_in_last_hour or {}, now)
     # The findings point back at the sweep (their buttons functions): let go of them here, or
     # the whole sweep would wait for the cyclic garbage collector.
     run.findings.clear()
     run.buttons_of.clear()
-    return SweepResult(run.actions, run.timers, run.next_at)
+    return SweepResult(actions, run.timers, run.next_at)
 
 
 def _scan(
@@ -470,20 +460,14 @@ def _pile_buttons(finding: Finding, to: Audience) -> tuple[Button, ...]:
 
 
 def _step_all(run: _Sweep) -> None:
-    ctx = LadderContext(run.staff, run.cfg.snooze_buttons, later_buttons=True)
+    ctx = LadderContext(run.staff, run.cfg.snooze_buttons)
     auto = run.cfg.sla.take.on_deadline is OnDeadline.AUTO_REASSIGN
-    admit, out = run.budget.admit, run.actions
     for key, finding in run.findings.items():
         state = run.states.get(key)
         if auto and finding.rule is Rule.TAKE and _auto_reassign(run, finding, state):
             continue
         actions, at = step(state, finding, run.now, ctx)
-        for action in actions:
-            kept = admit(action)
-            if isinstance(kept, Open | Raise):  # let through: now the card gets its buttons
-                kept = replace(kept, buttons=buttons_for(finding, kept.state.level, ctx))
-            if kept is not None:
-                out.append(kept)
+        run.actions.extend(actions)
         if at is not None:
             run.due(finding.rule, finding.subject_key, at)
     for key, state in run.states.items():
@@ -494,7 +478,7 @@ def _step_all(run: _Sweep) -> None:
         plan = run.cfg.pipelines.get(deal.pipeline_id) if deal is not None else None
         reason = close_reason(rule, deal, plan, state.facts)
         actions, _ = step(state, None, run.now, ctx, close_reason=reason)
-        out.extend(actions)  # closes: never held by the noise budget
+        run.actions.extend(actions)
 
 
 def _auto_reassign(run: _Sweep, finding: Finding, state: EscalationState | None) -> bool:
