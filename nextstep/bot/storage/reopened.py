@@ -88,10 +88,10 @@ async def get_reopened(session: AsyncSession, deal_id: int) -> Reopened | None:
 async def load_open_reopened(session: AsyncSession) -> dict[int, Reopened]:
     """Deals the guard should act on, by id."""
     out: dict[int, Reopened] = {}
-    stmt = select(SyncState).where(SyncState.key.startswith(PREFIX))
-    for row in (await session.scalars(stmt)).all():
-        tail = row.key.removeprefix(PREFIX)
-        found = Reopened.of(int(tail), row.value) if tail.isdigit() else None
+    stmt = select(SyncState.key, SyncState.value).where(SyncState.key.startswith(PREFIX))
+    for key, value in (await session.execute(stmt)).all():
+        tail = key.removeprefix(PREFIX)
+        found = Reopened.of(int(tail), value) if tail.isdigit() else None
         if found is not None and found.state == OPEN:
             out[found.deal_id] = found
     return out

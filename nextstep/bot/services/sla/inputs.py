@@ -103,11 +103,10 @@ async def load_directory(session: AsyncSession, rp: ResolvedPlaybook) -> Directo
 
 
 async def load_assigned(session: AsyncSession) -> dict[int, datetime]:
-    stmt = select(SyncState).where(SyncState.key.startswith(ASSIGNED_PREFIX))
+    stmt = select(SyncState.key, SyncState.value).where(SyncState.key.startswith(ASSIGNED_PREFIX))
     out: dict[int, datetime] = {}
-    for row in (await session.scalars(stmt)).all():
-        deal_id = int(row.key.removeprefix(ASSIGNED_PREFIX))
-        out[deal_id] = datetime.fromisoformat(str(row.value))
+    for key, value in (await session.execute(stmt)).all():  # one marker per assigned deal
+        out[int(key.removeprefix(ASSIGNED_PREFIX))] = datetime.fromisoformat(str(value))
     return out
 
 
