@@ -17,7 +17,8 @@ Outcomes (docs/bot-layer.md):
   shortly (dead if the card's own send died);
 - 403 (blocked, deactivated) → dead, the staff member `is_reachable=False` with the reason, and
   one notice to every admin, through the outbox;
-- any other 400 → dead with Telegram's description.
+- any other 400 → dead with Telegram's description. A text or caption over Telegram's size
+  limit is shortened here (`textfit.fit_text`) rather than refused: a cut card beats a lost one.
 
 Delivery guarantee — at least once, with a narrow duplicate window. The row is claimed with a
 lease and committed *before* the send, and marked in its own short transaction right *after*:
@@ -66,11 +67,16 @@ from nextstep.bot.storage import Database
 from nextstep.bot.storage import outbox as outbox_store
 from nextstep.bot.storage.callbacks import CardRepository
 from nextstep.bot.storage.models import Card, OutboxItem
+from nextstep.bot.textfit import CAPTION_LIMIT, fit_text
 
 log = logging.getLogger(__name__)
 
 NOT_MODIFIED = "message is not modified"
 KIND = "telegram"
+
+
+def _caption(caption: Any) -> str | None:
+    return fit_text(str(caption), CAPTION_LIMIT) if caption else None
 
 
 def utc_now() -> datetime:
@@ -282,7 +288,7 @@ class TelegramSender:
         try:
             if op == "send":
                 sent = await self.bot.send_message(
-                    target.chat_id, str(payload["text"]), reply_markup=markup, **extra
+                    target.chat_id, fit_text(str(payload["text"])), reply_markup=markup, **extra
                 )
                 return sent.message_id
             if op == "photo":
@@ -292,7 +298,7 @@ class TelegramSender:
                 sent = await self.bot.send_photo(
                     target.chat_id,
                     photo,
-                    caption=payload.get("caption"),
+                    caption=_caption(payload.get("caption")),
                     reply_markup=markup,
                     **extra,
                 )
@@ -313,13 +319,13 @@ class TelegramSender:
             edited = await self.bot.edit_message_caption(
                 chat_id=target.chat_id,
                 message_id=target.message_id,
-                caption=payload["caption"],
+                caption=_caption(payload["caption"]),
                 reply_markup=markup,
                 **extra,
             )
         else:
             edited = await self.bot.edit_message_text(
-                text=str(payload["text"]),
+                text=fit_text(str(payload["text"])),
                 chat_id=target.chat_id,
                 message_id=target.message_id,
                 reply_markup=markup,

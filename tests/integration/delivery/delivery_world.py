@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,7 +91,7 @@ async def send(
             s,
             "telegram",
             payload,
-            f"t:{chat_id}:{text}:{card_id}",
+            f"t:{chat_id}:{_digest(text)}:{card_id}",
             chat_id=chat_id,
             now=now,
             order_key=f"chat:{chat_id}",
@@ -101,6 +102,11 @@ async def send(
         return item_id, card_id
 
 
+def _digest(text: str) -> str:
+    """The text in a dedup key (the column holds 255 characters; a card may hold 4,096)."""
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
 async def edit(db: Database, card_id: int, chat_id: int, text: str, buttons: Any = None) -> int:
     async with db.transaction() as s:
         payload = {"op": "edit", "card_id": card_id, "text": text, "buttons": buttons or []}
@@ -108,7 +114,7 @@ async def edit(db: Database, card_id: int, chat_id: int, text: str, buttons: Any
             s,
             "telegram",
             payload,
-            f"e:{card_id}:{text}",
+            f"e:{card_id}:{_digest(text)}",
             chat_id=chat_id,
             order_key=f"chat:{chat_id}",
         )

@@ -327,6 +327,33 @@ async def test_a_bad_request_is_dead_with_telegrams_reason(db: Database, bot: Bo
 
 
 @pytest.mark.usefixtures("people")
+async def test_a_card_too_long_for_telegram_arrives_shortened_not_lost(
+    db: Database, bot: Bot, emu: TelegramEmulator
+) -> None:
+    """A hand-off card with a manager's very long comment: Telegram would refuse it (400,
+    "message is too long"); it goes out cut at a line with "…", and its edit does too."""
+    comment = "\n".join(f"Пожелание {n}: тёплый пол и ниша под шкаф" for n in range(300))
+    text = f"Смета для «Квартира на Пресне»\n{comment}"
+    item_id, card_id = await send(
+        db, IVAN, text, buttons=[[{"text": "Принять", "cb": "a1"}]], card=True
+    )
+    sender = make_sender(db, bot)
+    await sender.drain_once()
+
+    assert (await row(db, item_id)).status == "sent"
+    [message] = [m for m in emu.chat(IVAN) if m.from_bot]
+    assert len(message.text or "") <= 4096
+    assert (message.text or "").startswith("Смета для «Квартира на Пресне»\nПожелание 0:")
+    assert (message.text or "").endswith("\n…")
+    assert message.buttons == [[Button("Принять", "c:a1")]]
+
+    assert card_id is not None
+    edit_id = await edit(db, card_id, IVAN, text + "\n\n—\nПринял: Олег")
+    await sender.drain_once()
+    assert (await row(db, edit_id)).status == "sent"
+
+
+@pytest.mark.usefixtures("people")
 async def test_a_photo_card_arrives_with_caption_and_buttons(
     db: Database, bot: Bot, emu: TelegramEmulator
 ) -> None:

@@ -67,8 +67,11 @@ class World:
     async def sync(self) -> None:
         await sync_crm(self.services.crm, self.services.db, full=True, now=self.services.now())
 
-    async def new_lead(self, name: str = "Квартира на Пресне", owner: int = MASHA) -> int:
-        """A lead lands in the CRM; the bot hears of it (take task, card) and mirrors it."""
+    async def new_lead(
+        self, name: str = "Квартира на Пресне", owner: int = MASHA, *, sync: bool = True
+    ) -> int:
+        """A lead lands in the CRM; the bot hears of it (take task, card) and mirrors it (a
+        caller adding many leads passes `sync=False` and syncs once after the last)."""
         deal_id = await self.services.crm.create_deal(
             NewDeal(
                 name=name,
@@ -81,7 +84,8 @@ class World:
         added = CrmEvent(type=CrmEventType.DEAL_ADDED, entity="lead", entity_id=deal_id)
         await process_crm_event(self.services, added)
         await self.drain()
-        await self.sync()
+        if sync:
+            await self.sync()
         return deal_id
 
     async def taken_deal_with_task(self, name: str, due: datetime, owner: int = MASHA) -> int:

@@ -104,3 +104,25 @@ async def test_show_all_opens_every_grouped_item_once(world: World) -> None:
     )
     assert all(len(head_cards(world, name)) == 1 for name in names)
     assert len(pile_cards(world)) == 1
+
+
+async def test_a_summary_too_long_for_one_message_lists_what_fits_and_counts_the_rest(
+    world: World,
+) -> None:
+    """Twenty-four leads with long names left untaken at once: the summary of the 19 over the
+    cap would be past Telegram's 4,096 characters. It still arrives, listing the items that
+    fit and saying how many more "Show all" holds."""
+    place = "дизайн-проект квартиры 120 м² на Пресненской набережной, " * 3
+    for n in range(24):
+        await world.new_lead(f"Лид {n}: {place}", sync=False)
+    await world.sync()
+    world.advance(timedelta(minutes=10, seconds=5))
+    await run_sweep(world.services)
+    summary = await world.emu.wait_for_message(HEAD_TG, SUMMARY)
+
+    assert len(summary.body) <= 4096
+    assert "Ещё требуют внимания: 19" in summary.body  # 18 leads and Masha's overdue pile
+    listed = [line for line in summary.body.splitlines() if line.startswith("• ")]
+    assert 5 < len(listed) < 19
+    assert f"…и ещё {19 - len(listed)}: «Показать все»" in summary.body
+    assert "📋 Показать все (19)" in summary.button_texts

@@ -44,9 +44,13 @@ from nextstep.bot.storage.escalations import LiveRecord
 from nextstep.bot.storage.mirror import row_deal, row_task
 from nextstep.bot.storage.models import Card, CrmDeal, CrmTask, Escalation, Timer
 from nextstep.bot.storage.reopened import REVERTED
+from nextstep.bot.textfit import MESSAGE_LIMIT, fit_lines
 
 log = logging.getLogger(__name__)
 TIMER_KIND = "sla"
+# A summary card's list stops here; the rest of Telegram's limit is left for the lines the
+# card gains later ("opened as its own card", "closed"), so its edits fit too.
+SUMMARY_TEXT_LIMIT = MESSAGE_LIMIT - 600
 TIMER_KEEP = timedelta(days=2)  # fired SLA timers are history after this
 
 
@@ -340,7 +344,7 @@ class Applier:
             await store_all(self.ex, [item.state for item in action.items], card_id=None)
             return
         t = self.texts(person)
-        lines = [t("sla.card.summary", count=len(action.items))]
+        lines: list[str] = []
         items: list[dict[str, object]] = []
         for item in action.items:
             text = render.card_text(item.state, action.audience, self.directory, t)
@@ -356,7 +360,16 @@ class Applier:
             chat_id=person.telegram_id,
             owner_staff_id=person.id,
             kind=CARD_KIND,
-            view=CardView("\n".join(lines), render.summary_buttons(action, self.directory, t)),
+            view=CardView(
+                fit_lines(
+                    [t("sla.card.summary", count=len(action.items))],
+                    lines,
+                    lambda left: t("sla.card.summary.more", count=left),
+                    # room for the lines the card gains as items get their own card
+                    limit=SUMMARY_TEXT_LIMIT,
+                ),
+                render.summary_buttons(action, self.directory, t),
+            ),
             dedup_key=one_off_key(f"sla:summary:{action.audience}"),
         )
         if card is not None:

@@ -51,6 +51,7 @@ CARD_KEYS = (
     N_("sla.card.raised"),
     N_("sla.card.remind"),
     N_("sla.card.summary"),
+    N_("sla.card.summary.more"),
     N_("sla.card.summary.nothing_open"),
     N_("sla.card.acked"),
     N_("sla.card.snoozed"),

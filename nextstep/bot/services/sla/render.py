@@ -18,6 +18,7 @@ from nextstep.bot.playbook.resolved import ResolvedPlaybook
 from nextstep.bot.services.cards import ButtonSpec, CardView
 from nextstep.bot.services.sla.inputs import Directory
 from nextstep.bot.services.sla.keys import CLOSE_REASONS
+from nextstep.bot.textfit import ELLIPSIS, MESSAGE_LIMIT, size
 
 ACTIONS = {
     "ack": "sla_ack",
@@ -34,6 +35,7 @@ ACTIONS = {
     "show": "sla_show",  # a summary card's item: its own card, re-sent
     "show_all": "sla_show_all",
 }
+NOTES = "\n\n—\n"  # below it: how a card (or a summary's items) ended, who acted
 SUMMARY_BUTTONS = 8  # items with their own "open" button on a summary card
 PRESS_ACTIONS = frozenset(ACTIONS.values())
 SNOOZE_ROW = frozenset({"sla_ack", "sla_snooze"})
@@ -218,8 +220,8 @@ def with_notice(
     old: CardView, notice: str, keep: tuple[tuple[ButtonSpec, ...], ...] = ()
 ) -> CardView:
     """The card's text with a line added below (how it ended, who acted) and `keep` buttons."""
-    base = old.text.split("\n\n—\n")[0]
-    return CardView(f"{base}\n\n—\n{notice}", keep)
+    base = old.text.split(NOTES)[0]
+    return CardView(f"{base}{NOTES}{notice}", keep)
 
 
 def facts_line(facts: Facts) -> str:
@@ -262,5 +264,18 @@ def summary_without(
     ]
     if not any(b.action == "sla_show" for row in rows for b in row):
         rows = [row for row in rows if not any(b.action == "sla_show_all" for b in row)]
-    text = f"{old.text}\n{line}" if line else old.text
-    return CardView(text, tuple(rows))
+    return CardView(_with_line(old.text, line), tuple(rows))
+
+
+def _with_line(text: str, line: str) -> str:
+    """The summary with `line` below its list; once the card would outgrow Telegram's limit the
+    oldest of those lines give way to "…" (the list itself and the newest news stay)."""
+    if not line:
+        return text
+    base, _, notes = text.partition(NOTES)
+    kept = [n for n in notes.split("\n") if n and n != ELLIPSIS] + [line]
+    cut = False
+    while len(kept) > 1 and size(base + NOTES + "\n".join(kept)) > MESSAGE_LIMIT - 2:
+        kept.pop(0)
+        cut = True
+    return base + NOTES + "\n".join([ELLIPSIS, *kept] if cut else kept)

@@ -32,6 +32,7 @@ from nextstep.bot.services.staff import ADMIN, HEAD, StaffInfo
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.models import CrmUser, DealFlow
 from nextstep.bot.storage.outbox import enqueue
+from nextstep.bot.textfit import CAPTION_LIMIT, fit_text
 from nextstep.crm_client.errors import CrmError
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ async def send_digest(services: Services, head: StaffInfo, key: str | None = Non
         png = digest_png(figures, names, labels, title=t("sla.digest.title"))
         lines = [_summary(figures, t, "sla.digest.caption")]
         lines += _problem_lines(figures, directory, t)[:PROBLEM_BUTTONS]
-        caption = "\n".join(lines)[:1024]
+        caption = fit_text("\n".join(lines), CAPTION_LIMIT)
         out = Outbound(session, now)
         card = await out.repos.cards.add(
             chat_id=head.telegram_id, kind=DIGEST_KIND, now=now, owner_staff_id=head.id
