@@ -38,6 +38,7 @@ from nextstep.bot.storage import Database, DbTokenStore
 from nextstep.bot.storage.migrate import upgrade
 from nextstep.bot.web.app import create_web_app
 from nextstep.crm_client.protocol import CrmClient
+from nextstep.handlers.menu import publish_menu
 from nextstep.jobs import make_scheduler
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ class Runtime:
         self.dp = Dispatcher(storage=build_fsm_storage(self.settings), services=self.services)
         handlers.setup(self.dp, self.i18n)
         await self._start_http()
+        await publish_menu(self.bot, self.i18n)
         self._spawn(self.sender.run())
         self._spawn(self.relay.run())
         self._spawn(self._inbox_worker())
