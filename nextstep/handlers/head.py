@@ -31,7 +31,7 @@ async def cmd_team(message: Message, services: Services, staff: StaffInfo) -> No
     if staff.role != HEAD:
         await say(services, message.chat.id, services.texts_for(staff)("sla.team.heads_only"))
         return
-    await say(services, message.chat.id, await reports.team_text(services, staff))
+    await reports.send_team(services, staff, message.chat.id)
 
 
 async def cmd_health(message: Message, services: Services, staff: StaffInfo) -> None:

@@ -21,13 +21,16 @@ def team_now(
     cfg: SlaConfig,
     outcomes: Sequence[OutcomeRow],
     now: datetime,
+    *,
+    top: int | None = None,
 ) -> TeamFigures:
-    """The same figures as the digest, now: open problems, and today's takes and outcomes."""
+    """The same figures as the digest, now: open problems (the digest's top ones, or `top`),
+    and today's takes and outcomes."""
     head = staff.get(head_id)
     zone = ZoneInfo(head.timezone if head else "UTC")
     midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
     window = (midnight.astimezone(now.tzinfo), now)
-    top = cfg.sla.digest.top
+    top = cfg.sla.digest.top if top is None else top
     return team_figures(head_id, deals, tasks_by_deal, staff, cfg, outcomes, now, window, top=top)
 
 

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nextstep.bot.engine.sla.calendar import ScheduleCalendar
 from nextstep.bot.engine.sla.config import SlaConfig
-from nextstep.bot.engine.sla.facts import DealRow, StaffDirectory, StaffMember, TaskRow
+from nextstep.bot.engine.sla.facts import (
+    DealRow,
+    OutcomeRow,
+    StaffDirectory,
+    StaffMember,
+    TaskRow,
+)
 from nextstep.bot.engine.sla.record import EscalationState, Rule
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
 from nextstep.bot.services.staff import StaffInfo
@@ -113,6 +119,16 @@ async def load_assigned(session: AsyncSession) -> dict[int, datetime]:
 async def set_assigned(repos: Repositories, deal_id: int, at: datetime) -> None:
     """The deal landed on a new manager now: their take clock starts here."""
     await repos.sync_state.set(f"{ASSIGNED_PREFIX}{deal_id}", at.isoformat(), at)
+
+
+async def load_outcomes(session: AsyncSession) -> list[OutcomeRow]:
+    """Each deal's last call outcome and who took it: the digest's and /team's "outcomes"."""
+    rows = (
+        await session.scalars(select(DealFlow).where(DealFlow.last_outcome.is_not(None)))
+    ).all()
+    return [
+        OutcomeRow(r.deal_id, r.taken_by or 0, r.last_outcome or "", r.updated_at) for r in rows
+    ]
 
 
 async def load_tasks(

@@ -34,6 +34,8 @@ BUTTON_KEYS = (
     N_("sla.button.hand_over_to"),
     N_("sla.button.show_item"),
     N_("sla.button.show_all"),
+    N_("sla.button.member"),
+    N_("sla.button.deal_actions"),
 )
 CARD_KEYS = (
     N_("sla.card.take.manager"),
@@ -52,6 +54,12 @@ CARD_KEYS = (
     N_("sla.card.remind"),
     N_("sla.card.summary"),
     N_("sla.card.summary.more"),
+    N_("sla.member.header"),
+    N_("sla.member.line"),
+    N_("sla.member.more"),
+    N_("sla.member.clear"),
+    N_("sla.deal.card"),
+    N_("sla.deal.clear"),
     N_("sla.card.summary.nothing_open"),
     N_("sla.card.acked"),
     N_("sla.card.snoozed"),

@@ -27,7 +27,7 @@ from nextstep.bot.services.executor import Executor, Situation
 from nextstep.bot.services.flow import context_for, deal_view, read_deal
 from nextstep.bot.services.outbound import one_off_key, send_text
 from nextstep.bot.services.presses import Press, release
-from nextstep.bot.services.sla import render
+from nextstep.bot.services.sla import drill, render
 from nextstep.bot.services.sla.apply import Applier, store
 from nextstep.bot.services.sla.handoff import move_task, project_deal, reassign_deal
 from nextstep.bot.services.sla.inputs import CARD_KIND, Directory, load_directory, state_of
@@ -230,6 +230,9 @@ async def on_take(services: Services, presser: StaffInfo, press: Press) -> None:
         state = await ctx.state(press)
         if state is not None:
             await ctx.applier.close(state, "taken")
+        else:  # a drill-down deal card (drill.py): no record, the card itself says it
+            t = services.texts_for(presser)
+            await ctx.notice(press, render.closed_tail("taken", t), keep=False)
 
     await _in_tx(services, close)
 
@@ -322,6 +325,9 @@ async def on_next_task(services: Services, presser: StaffInfo, press: Press) -> 
         state = await ctx.state(press)
         if state is not None:
             await ctx.applier.close(state, "task_set")
+        else:
+            t = services.texts_for(presser)
+            await ctx.notice(press, render.closed_tail("task_set", t), keep=False)
 
     await _in_tx(services, work)
 
@@ -481,6 +487,7 @@ HANDLERS = {
     "sla_reopen": on_reopen,
     "sla_show": on_show,
     "sla_show_all": on_show_all,
+    **drill.HANDLERS,
 }
 
 

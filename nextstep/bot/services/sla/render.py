@@ -34,6 +34,8 @@ ACTIONS = {
     "reopen": "sla_reopen",
     "show": "sla_show",  # a summary card's item: its own card, re-sent
     "show_all": "sla_show_all",
+    "member": "sla_member",  # /team: a manager's problem deals (drill.py)
+    "deal": "sla_deal",  # /team, the digest: one problem deal with its actions (drill.py)
 }
 NOTES = "\n\n—\n"  # below it: how a card (or a summary's items) ended, who acted
 SUMMARY_BUTTONS = 8  # items with their own "open" button on a summary card
@@ -178,15 +180,19 @@ def _label(
 
 
 def template_text(rp: ResolvedPlaybook, index: int, state: EscalationState, t: Texts) -> str:
+    facts = dict(state.facts)
+    deal = facts.get("deal")
+    name = str(facts.get("name") or "")
+    return template_label(rp, index, deal if isinstance(deal, int) else 0, name, t)
+
+
+def template_label(rp: ResolvedPlaybook, index: int, deal_id: int, name: str, t: Texts) -> str:
+    """A next-step template's task text for the deal, as its button shows it."""
     templates = rp.playbook.sla.no_task.templates
     if not 0 <= index < len(templates):
         return "—"
     full = rp.playbook.task(templates[index])
-    facts = dict(state.facts)
-    deal = facts.get("deal")
-    view = DealView(
-        deal if isinstance(deal, int) else 0, 0, 0, 0, name=str(facts.get("name") or "")
-    )
+    view = DealView(deal_id, 0, 0, 0, name=name)
     return t.text(Text.from_spec(full.text, base_params(view)))
 
 

@@ -11,26 +11,28 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from nextstep.bot.charts import digest_png
 from nextstep.bot.engine.sla.digest import TeamFigures, morning_digest
-from nextstep.bot.engine.sla.facts import OutcomeRow
-from nextstep.bot.engine.sla.team import CrmUserRow, PairingHealth, pairing_health, team_now
+from nextstep.bot.engine.sla.team import CrmUserRow, PairingHealth, pairing_health
 from nextstep.bot.i18n import Texts
+from nextstep.bot.services.cards import CardView
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.outbound import Outbound, one_off_key
+from nextstep.bot.services.sla import drill
 from nextstep.bot.services.sla.inputs import (
+    CARD_KIND,
     Directory,
     load_deals,
     load_directory,
+    load_outcomes,
     load_tasks,
     sla_config,
 )
 from nextstep.bot.services.sla.schedules import describe, schedule_of, shift_state
 from nextstep.bot.services.staff import ADMIN, HEAD, StaffInfo
 from nextstep.bot.storage import Repositories
-from nextstep.bot.storage.models import CrmUser, DealFlow
+from nextstep.bot.storage.models import CrmUser
 from nextstep.bot.storage.outbox import enqueue
 from nextstep.bot.textfit import CAPTION_LIMIT, fit_text
 from nextstep.crm_client.errors import CrmError
@@ -40,15 +42,6 @@ DIGEST_KIND = "sla_digest"
 DIGEST_LATE = timedelta(hours=3)  # a digest missed by more than this (bot was down) is skipped
 PROBLEM_BUTTONS = 5
 SERIES = ("overdue_tasks", "no_task_deals", "stuck_deals", "taken_late", "outcomes")
-
-
-async def _outcomes(session: AsyncSession) -> list[OutcomeRow]:
-    rows = (
-        await session.scalars(select(DealFlow).where(DealFlow.last_outcome.is_not(None)))
-    ).all()
-    return [
-        OutcomeRow(r.deal_id, r.taken_by or 0, r.last_outcome or "", r.updated_at) for r in rows
-    ]
 
 
 def _problem_lines(figures: TeamFigures, directory: Directory, t: Texts) -> list[str]:
@@ -91,7 +84,7 @@ async def send_digest(services: Services, head: StaffInfo, key: str | None = Non
         directory = await load_directory(session, services.playbook)
         deals = await load_deals(session, services.playbook)
         tasks = await load_tasks(session)
-        outcomes = await _outcomes(session)
+        outcomes = await load_outcomes(session)
         figures = morning_digest(
             head.crm_user_id, deals, tasks, directory.staff, cfg, outcomes, now
         )
@@ -107,16 +100,19 @@ async def send_digest(services: Services, head: StaffInfo, key: str | None = Non
         )
         buttons: list[list[dict[str, str]]] = []
         for problem in figures.problems[:PROBLEM_BUTTONS]:
-            label = (
-                t(
-                    "sla.button.remind",
-                )
-                + f" · {problem.name or '#' + str(problem.deal_id)}"
+            # Remind at once, or open the deal's card: reassign, take myself, a next step.
+            name = problem.name or f"#{problem.deal_id}"
+            deal = {"deal": problem.deal_id}
+            remind = await out.repos.cards.add_callback(card.id, "sla_remind", now, deal)
+            more = await out.repos.cards.add_callback(
+                card.id, drill.DEAL_ACTION, now, {**deal, "head": head.crm_user_id}
             )
-            cb = await out.repos.cards.add_callback(
-                card.id, "sla_remind", now, {"deal": problem.deal_id}
+            buttons.append(
+                [
+                    {"text": f"{t('sla.button.remind')} · {name}"[:64], "cb": remind},
+                    {"text": t("sla.button.deal_actions"), "cb": more},
+                ]
             )
-            buttons.append([{"text": label[:64], "cb": cb}])
         payload = {
             "op": "photo",
             "chat_id": head.telegram_id,
@@ -176,18 +172,15 @@ async def run_digests(services: Services) -> int:
 # --- /team ---------------------------------------------------------------------------------------
 
 
-async def team_text(services: Services, head: StaffInfo) -> str:
+async def team_card(services: Services, head: StaffInfo) -> CardView:
+    """/team: the figures now, a line per manager, the top problem deals, and a button per
+    manager with problems to drill down (`drill.py`)."""
     now = services.now()
-    cfg = sla_config(services.playbook)
     t = services.texts_for(head)
-    async with services.db.transaction() as session:
-        directory = await load_directory(session, services.playbook)
-        deals = await load_deals(session, services.playbook)
-        tasks = await load_tasks(session)
-        outcomes = await _outcomes(session)
-    figures = team_now(head.crm_user_id, deals, tasks, directory.staff, cfg, outcomes, now)
+    team = await drill.team_now(services, head.crm_user_id)
+    figures, directory = team.figures, team.directory
     if not figures.managers:
-        return t("sla.team.empty")
+        return CardView(t("sla.team.empty"))
     lines = [_summary(figures, t, "sla.team.header"), ""]
     for m in figures.managers:
         member = directory.staff.get(m.crm_user_id)
@@ -205,10 +198,25 @@ async def team_text(services: Services, head: StaffInfo) -> str:
             )
             + ("" if member is None or member.can_be_told else " ⚠️")
         )
-    problems = _problem_lines(figures, directory, t)
+    top = sla_config(services.playbook).sla.digest.top
+    problems = _problem_lines(figures, directory, t)[:top]
     if problems:
         lines += ["", *problems]
-    return "\n".join(lines)
+    return CardView(fit_text("\n".join(lines)), drill.manager_buttons(figures, directory, t))
+
+
+async def send_team(services: Services, head: StaffInfo, chat_id: int) -> None:
+    view = await team_card(services, head)
+    async with services.db.transaction() as session:
+        out = Outbound(session, services.now())
+        await out.send_card(
+            chat_id=chat_id,
+            owner_staff_id=head.id,
+            kind=CARD_KIND,
+            view=view,
+            dedup_key=one_off_key(f"sla:team:{head.id}"),
+        )
+    services.woke(out.kinds)
 
 
 # --- /health -------------------------------------------------------------------------------------
