@@ -121,6 +121,13 @@ async def default_morning(world: DemoWorld) -> Summary:
     await world.press(maria, NO_ANSWER, deal=kitchen)
     step.report(maria, head)
 
+    step(f"{head.first_name} (руководитель) открывает /team, смотрит сделки Марии и одну передаёт")
+    await world.say(head, "/team")
+    await world.press(head, _button_starting(world, head, "👤 Мария"))
+    await world.press(head, _button_starting(world, head, "📂 "))
+    await world.press(head, _button_starting(world, head, "→ "))
+    step.report(head)
+
     lost = world.state.leads[kitchen].status_id == LOST_STATUS_ID
     summary.notes.append(
         f"«Кухня-гостиная» закрыта как нереализованная: {'да' if lost else 'нет'}"
@@ -135,6 +142,15 @@ def _first_stage_button(world: DemoWorld, person: Person) -> str:
     if not labels:
         raise RuntimeError(f"no stage buttons on the last message: {last.body!r}")
     return labels[0]
+
+
+def _button_starting(world: DemoWorld, person: Person, prefix: str) -> str:
+    """The first button starting with `prefix` on the person's newest message."""
+    last = world.last(person)
+    for label in last.button_texts:
+        if label.startswith(prefix):
+            return label
+    raise RuntimeError(f"no [{prefix}…] button on the last message: {last.body!r}")
 
 
 def _open_task_due(world: DemoWorld, deal: int) -> datetime:

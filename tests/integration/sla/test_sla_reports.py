@@ -72,6 +72,8 @@ async def test_team_drills_down_to_a_managers_deal_and_acts_on_it(world: World) 
     assert world.emu.message(HEAD_TG, deal.message_id).buttons == []
     await world.drain()
     assert world.state.leads[late].responsible_user_id == BORIS
+    [task] = [t for t in world.state.tasks.values() if t.entity_id == late]
+    assert task.responsible_user_id == BORIS  # the overdue call goes with the deal
 
 
 async def test_a_digest_deal_opens_its_actions_and_a_next_step_is_set_from_there(

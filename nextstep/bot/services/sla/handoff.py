@@ -73,8 +73,10 @@ async def reassign_deal(
     *,
     take_by: StaffInfo | None = None,
 ) -> bool:
-    """The deal (and its take task) to `to`; the new manager gets the deal card (or, with
-    `take_by`, the deal is taken into work by them at once). False: done before."""
+    """The deal and the old owner's open tasks on it (the take task, an overdue call) to `to`,
+    so the next step moves with the deal; others' tasks on it (an estimator's) stay. The new
+    manager gets the deal card (or, with `take_by`, the deal is taken into work by them at
+    once). False: done before."""
     services, now = ex.services, ex.now
     old = deal.responsible_user_id
     payload = {"op": "update_deal", "patch": {"responsible_user_id": to}}
@@ -84,7 +86,8 @@ async def reassign_deal(
     take_id = deal_view(services, deal, tasks, flow).take_task_id
     moved_tasks = []
     for task in tasks:
-        if task.id == take_id:
+        theirs = not task.is_completed and task.responsible_user_id == old
+        if task.id == take_id or (theirs and task.responsible_user_id != to):
             await move_task(ex, deal.id, task.id, f"{key}:take_task", to=to)
             task = task.model_copy(update={"responsible_user_id": to})
         moved_tasks.append(task)
