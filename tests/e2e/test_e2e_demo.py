@@ -14,3 +14,8 @@ async def test_the_demo_plays_its_morning(capsys: pytest.CaptureFixture[str]) ->
     assert "CRM ← PATCH /api/v4/leads/" in out
     assert "Закрыто и не реализовано (Перестал отвечать)" in out
     assert "Квартира на Пресне: Квалификация" in out
+    # the head's part: /team → a manager → a deal → handed over, with its task, in the CRM
+    assert "Ирина нажимает [ 👤 Мария Кузнецова: 1 ]" in out
+    assert "🔀 Передана: Алексей Смирнов." in out
+    assert '{"responsible_user_id":1012}' in out
+    assert "📌 Вам передана сделка «Квартира на Пресне»" in out

@@ -125,8 +125,9 @@ async def default_morning(world: DemoWorld) -> Summary:
     await world.say(head, "/team")
     await world.press(head, _button_starting(world, head, "👤 Мария"))
     await world.press(head, _button_starting(world, head, "📂 "))
-    await world.press(head, _button_starting(world, head, "→ "))
-    step.report(head)
+    to = _button_starting(world, head, "→ ")
+    await world.press(head, to)
+    step.report(head, *(p for p in world.by_role("manager") if to == f"→ {p.name}"))
 
     lost = world.state.leads[kitchen].status_id == LOST_STATUS_ID
     summary.notes.append(
