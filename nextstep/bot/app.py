@@ -31,7 +31,7 @@ from nextstep.bot.i18n import build_i18n
 from nextstep.bot.playbook.loader import load_playbook
 from nextstep.bot.playbook.resolve import resolve
 from nextstep.bot.playbook.resolved import ResolvedPlaybook
-from nextstep.bot.services.crm_refused import show_actual_stage
+from nextstep.bot.services.crm_refused import show_refusal
 from nextstep.bot.services.deps import Services, utc_now
 from nextstep.bot.services.inbox import process_inbox
 from nextstep.bot.storage import Database, DbTokenStore
@@ -151,9 +151,9 @@ class Runtime:
             self._scheduler = make_scheduler(self.services)
             self._scheduler.start()
 
-    async def _on_refused(self, payload: dict[str, Any], why: str) -> None:
-        """The CRM turned a write down: the deal's card shows where the deal really is."""
-        await show_actual_stage(self.services, payload, why)
+    async def _on_refused(self, payload: dict[str, Any], why: str, detail: str) -> None:
+        """The CRM turned a write down: the cards show where the deal really is and whose."""
+        await show_refusal(self.services, payload, why, detail)
 
     def wake(self, kind: str) -> None:
         """Called after a commit that enqueued rows: send now rather than at the next poll."""

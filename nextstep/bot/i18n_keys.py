@@ -26,6 +26,7 @@ UI_KEYS = (
     N_("card.status.handed_over"),
     N_("card.move_refused"),
     N_("card.move_refused.no_access"),
+    N_("card.handover_refused"),
     N_("card.notice"),
     N_("button.take"),
     N_("button.stay"),

@@ -17,6 +17,16 @@ Outcomes (docs/bot-layer.md):
 - 403 / 402 / OAuth failure → retried slowly (`slow_retry`, 5 min) and the admins are told once;
 - 404 (the deal or task is gone) → dead.
 
+A hand-over (`payload["handover"]`: `{"from", "to", "group", "card_id", "actor", ...}`, set by
+services/sla/handoff.py) differs in two ways. Whatever the outcome that stops it (400, or 403
+when someone pressed for it), the rows of the same hand-over queued after it (dedup keys
+starting with `group`: the take task's move, the new holder's first steps) are dropped, since
+they only make sense once the deal is the new holder's. And a hand-over someone pressed for
+(`card_id` set: the head's escalation card) is told on that card, with its buttons to choose
+again (`on_refused`), rather than in a separate Retry notice; a 403 on it is not retried by
+itself either (it would land hours later on a deal the head meanwhile gave to someone else):
+it is dead, the admins are told as usual, and the head chooses again once access is back.
+
 Like the Telegram side this is at-least-once: a crash after the CRM applied a write but before
 the row is marked repeats it. update/complete ops set absolute values, so repeating them is
 harmless; `create_task` is guarded by the look-up above (any retried try does it); a note or a
@@ -66,10 +76,11 @@ RETRY_ACTION = "retry_crm_write"
 TAKE_FLOW_KEY = "take_task_id"
 
 OnWritten = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
-# (payload, why): a write the CRM turned down — REFUSED (400, waits for Retry) or NO_ACCESS
-# (403/402/OAuth, retried slowly by itself).
-OnRefused = Callable[[dict[str, Any], str], Awaitable[None]]
+# (payload, why, detail): a write the CRM turned down — REFUSED (400, waits for Retry) or
+# NO_ACCESS (403/402/OAuth, retried slowly by itself) — and what the CRM said (one line each).
+OnRefused = Callable[[dict[str, Any], str, str], Awaitable[None]]
 REFUSED, NO_ACCESS = "refused", "no_access"
+HANDOVER = "handover"  # payload key of a responsible-user change (module docstring)
 
 
 def utc_now() -> datetime:
@@ -82,7 +93,7 @@ class CrmWriteRelay:
     `on_written(op, payload, result)` is awaited after the CRM confirmed a write and the row is
     marked (services refresh cards there); its failure is logged, never retried.
     `on_notice()` is called after notices were queued (wire it to the Telegram sender's wake).
-    `on_refused(payload, why)` is awaited after the CRM turned a write down (REFUSED or
+    `on_refused(payload, why, detail)` is awaited after the CRM turned a write down (REFUSED or
     NO_ACCESS) and the row is marked (services redraw the deal's card to what the CRM holds);
     its failure is logged, never retried.
     """
@@ -162,7 +173,7 @@ class CrmWriteRelay:
         except CrmBadRequest as exc:
             await self._refused(row, exc)
         except (CrmForbidden, CrmPaymentRequired, CrmAuthError) as exc:
-            await self._no_access(row, exc)
+            await self._no_access(row, exc, final=_pressed_handover(payload))
         except CrmNotFound as exc:
             await self._dead(row, f"not found: {exc}")
         except CrmRateLimited as exc:
@@ -236,7 +247,10 @@ class CrmWriteRelay:
         now = self._clock()
         async with self.db.transaction() as session:
             await outbox_store.mark_dead(session, row.id, f"400: {exc}")
-            recipients = await self._owner_or_admins(session, payload)
+            await _drop_followers(session, row, f"400 on outbox row {row.id}")
+            recipients: list[Staff] = []
+            if not _pressed_handover(payload):  # else the pressed card says it (on_refused)
+                recipients = await self._owner_or_admins(session, payload)
             for person in recipients:
                 assert person.telegram_id is not None
                 op = str(payload.get("op"))
@@ -260,23 +274,28 @@ class CrmWriteRelay:
                     buttons=[[{"text": label, "cb": callback_id}]],
                 )
         log.warning("outbox row %s refused by the CRM: %s", row.id, exc)
-        await self._tell_refused(row, REFUSED)
+        await self._tell_refused(row, REFUSED, "\n".join(messages))
         if recipients and self.on_notice is not None:
             self.on_notice()
 
-    async def _tell_refused(self, row: OutboxItem, why: str) -> None:
+    async def _tell_refused(self, row: OutboxItem, why: str, detail: str) -> None:
         if self.on_refused is None:
             return
         try:
-            await self.on_refused(row.payload, why)
+            await self.on_refused(row.payload, why, detail)
         except Exception:
             log.exception("on_refused failed for outbox row %s", row.id)
 
-    async def _no_access(self, row: OutboxItem, exc: CrmError) -> None:
+    async def _no_access(self, row: OutboxItem, exc: CrmError, *, final: bool = False) -> None:
+        """Retried slowly, the admins told once; `final`: dead instead (a pressed hand-over)."""
         now = self._clock()
         queued = False
         async with self.db.transaction() as session:
-            await outbox_store.mark_retry(session, row.id, now, self.slow_retry, str(exc))
+            if final:
+                await outbox_store.mark_dead(session, row.id, f"no access: {exc}")
+                await _drop_followers(session, row, f"no access on outbox row {row.id}")
+            else:
+                await outbox_store.mark_retry(session, row.id, now, self.slow_retry, str(exc))
             if not self._access_noticed:
                 status = getattr(exc, "status", type(exc).__name__)
                 for admin in await notices.reachable_admins(session):
@@ -294,7 +313,7 @@ class CrmWriteRelay:
         log.error(
             "the CRM denies access (%s); outbox row %s waits %s", exc, row.id, self.slow_retry
         )
-        await self._tell_refused(row, NO_ACCESS)
+        await self._tell_refused(row, NO_ACCESS, str(exc))
         if queued and self.on_notice is not None:
             self.on_notice()
 
@@ -335,6 +354,26 @@ async def _recent_card_owners(session: AsyncSession, deal_id: int) -> list[int]:
         .limit(5)
     )
     return [owner for owner in (await session.scalars(stmt)).all() if owner is not None]
+
+
+def _handover(payload: dict[str, Any]) -> dict[str, Any] | None:
+    found = payload.get(HANDOVER)
+    return found if isinstance(found, dict) else None
+
+
+def _pressed_handover(payload: dict[str, Any]) -> bool:
+    """A hand-over someone pressed for on a card: that card hears of a refusal."""
+    found = _handover(payload)
+    return found is not None and isinstance(found.get("card_id"), int)
+
+
+async def _drop_followers(session: AsyncSession, row: OutboxItem, why: str) -> None:
+    found = _handover(row.payload)
+    group = found.get("group") if found else None
+    if isinstance(group, str) and group:
+        dropped = await outbox_store.drop_followers(session, row, f"{group}:", why)
+        if dropped:
+            log.info("outbox row %s: %s later step(s) of its hand-over dropped", row.id, dropped)
 
 
 def _flow_key(payload: dict[str, Any]) -> str | None:

@@ -8,6 +8,8 @@ without buttons (the move is still waiting: pressing again would queue it twice)
 move was refused and what happens next: Retry under the CRM's message after fixing what it
 asks (400), or the bot retries by itself once access is back (403). The card stays open, so
 the next change of the deal (the retried move landing) redraws it at its new stage.
+
+A refused change of the deal's responsible user (a hand-over) is `handover_refused`'s.
 """
 
 from __future__ import annotations
@@ -16,15 +18,12 @@ import logging
 from typing import Any
 
 from nextstep.bot.engine.effects import CardKind
-from nextstep.bot.services import refusal
+from nextstep.bot.services import handover_refused, refusal
 from nextstep.bot.services.cards import DealState
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.executor import Executor, Situation
-from nextstep.bot.services.flow import deal_view, read_deal
+from nextstep.bot.services.flow import deal_view, read_deal_or_mirror
 from nextstep.bot.services.outbound import one_off_key
-from nextstep.bot.storage import Repositories
-from nextstep.crm_client.errors import CrmError
-from nextstep.crm_client.models import Deal, Task
 
 log = logging.getLogger(__name__)
 DEAL_CARDS = frozenset(kind.value for kind in CardKind)
@@ -42,13 +41,20 @@ def wanted_stage(payload: dict[str, Any]) -> tuple[int, int | None, int] | None:
     return deal_id, pipeline_id if isinstance(pipeline_id, int) else None, status_id
 
 
+async def show_refusal(services: Services, payload: dict[str, Any], why: str, detail: str) -> None:
+    """The relay's `on_refused`: a refused stage move or hand-over stops showing on the cards
+    as done (`detail`: what the CRM said, one line per message)."""
+    await show_actual_stage(services, payload, why)
+    await handover_refused.show_actual_holder(services, payload, why, detail)
+
+
 async def show_actual_stage(services: Services, payload: dict[str, Any], why: str) -> None:
     """Redraw the deal's cards at the stage it is really at, saying the move was refused."""
     wanted = wanted_stage(payload)
     if wanted is None:
         return
     deal_id, pipeline_id, status_id = wanted
-    fresh = await _actual(services, deal_id)
+    fresh = await read_deal_or_mirror(services, deal_id)
     if fresh is None:
         return
     deal, tasks = fresh
@@ -64,15 +70,3 @@ async def show_actual_stage(services: Services, payload: dict[str, Any], why: st
             refusal.mark(card, state, pipeline_id, status_id, why)
         await ex.redraw(cards, state, Situation(state, one_off_key(f"refused:{deal_id}"), now))
     services.woke(ex.out.kinds)
-
-
-async def _actual(services: Services, deal_id: int) -> tuple[Deal, list[Task]] | None:
-    """The deal from the CRM; the mirror's copy when the CRM will not answer reads either."""
-    try:
-        return await read_deal(services, deal_id)
-    except CrmError as exc:
-        log.info("deal %s: CRM read failed (%s); the card is drawn from the mirror", deal_id, exc)
-    async with services.db.transaction() as session:
-        mirror = Repositories(session).mirror
-        deal = await mirror.get_deal(deal_id)
-        return (deal, await mirror.open_tasks(deal_id)) if deal is not None else None

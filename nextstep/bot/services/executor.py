@@ -56,7 +56,7 @@ from nextstep.bot.services.deps import Services
 from nextstep.bot.services.outbound import OPEN, Outbound
 from nextstep.bot.services.refusal import refused_notice
 from nextstep.bot.services.staff import StaffInfo
-from nextstep.bot.services.stale import handed_over, holder_name, remember_holder
+from nextstep.bot.services.stale import HANDED_TO, handed_over, holder_name, remember_holder
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.models import Card
 from nextstep.crm_client.models import CallNote, Deal, DealPatch, NewTask
@@ -332,6 +332,8 @@ class Executor:
         view = CardView(f"{old.text}\n\n{t('card.status.handed_over', name=name)}")
         await self.out.edit_card(card, view, f"{sit.event_key}:handed:{card.id}")
         await self.repos.cards.set_state(card.id, "closed", self.now)
+        # should the CRM refuse the hand-over, handover_refused finds the card by this
+        card.payload = {**card.payload, HANDED_TO: state.deal.responsible_user_id}
 
     def _redraw(
         self, card: Card, state: DealState, t: Texts, notice: str | None, chosen: str | None

@@ -7,6 +7,7 @@ writes inside one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,8 +24,10 @@ from nextstep.bot.services.executor import Executed, Executor, Situation
 from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage import Repositories
 from nextstep.bot.storage.models import DealFlow
+from nextstep.crm_client.errors import CrmError
 from nextstep.crm_client.models import Deal, Task
 
+log = logging.getLogger(__name__)
 EventMaker = Callable[[DealView], Event]
 
 
@@ -40,6 +43,18 @@ async def read_deal(services: Services, deal_id: int) -> tuple[Deal, list[Task]]
             deal = deal.model_copy(update={"contacts": (contact,)})
     tasks = [t async for t in services.crm.iter_tasks(entity_id=deal_id, is_completed=False)]
     return deal, [t for t in tasks if not t.is_completed]
+
+
+async def read_deal_or_mirror(services: Services, deal_id: int) -> tuple[Deal, list[Task]] | None:
+    """The deal from the CRM; the mirror's copy when the CRM will not answer reads either."""
+    try:
+        return await read_deal(services, deal_id)
+    except CrmError as exc:
+        log.info("deal %s: CRM read failed (%s); the mirror's copy is used", deal_id, exc)
+    async with services.db.transaction() as session:
+        mirror = Repositories(session).mirror
+        deal = await mirror.get_deal(deal_id)
+        return (deal, await mirror.open_tasks(deal_id)) if deal is not None else None
 
 
 def take_task_text(services: Services, deal: Deal) -> str | None:

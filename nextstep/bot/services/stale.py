@@ -21,6 +21,7 @@ from nextstep.crm_client.models import Deal
 DEAL_CARD_KINDS = frozenset(kind.value for kind in CardKind)
 MANAGER = "manager"
 RESPONSIBLE = "responsible"  # cards.payload: the deal's responsible CRM user when drawn
+HANDED_TO = "handed_to"  # cards.payload: closed because the deal went to this CRM user
 ALERT_LIMIT = 200  # answerCallbackQuery.text is 0-200 characters
 MOVED = frozenset({RejectReason.ALREADY_TAKEN, RejectReason.STAGE_NOT_OFFERED})
 

@@ -124,5 +124,25 @@ async def mark_dead(session: AsyncSession, item_id: int, error: str) -> bool:
     return await _finish(session, item_id, status="dead", last_error=error)
 
 
+async def drop_followers(session: AsyncSession, row: OutboxItem, prefix: str, error: str) -> int:
+    """Give up on the rows enqueued after `row`, in its order, whose dedup key starts with
+    `prefix`: the steps that only make sense once `row` landed (a refused hand-over's task
+    move). Rows already sent or being sent are left alone."""
+    stmt = (
+        update(OutboxItem)
+        .where(
+            OutboxItem.kind == row.kind,
+            OutboxItem.order_key == row.order_key,
+            OutboxItem.id > row.id,
+            OutboxItem.status == "pending",
+            OutboxItem.dedup_key.startswith(prefix, autoescape=True),
+        )
+        .values(status="dead", last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0))
+
+
 async def get(session: AsyncSession, item_id: int) -> OutboxItem | None:
     return await session.get(OutboxItem, item_id, populate_existing=True)

@@ -25,6 +25,7 @@ from nextstep.bot.services.cards import ButtonSpec, CardView, DealState
 from nextstep.bot.services.deps import Services
 from nextstep.bot.services.executor import Executor, Situation
 from nextstep.bot.services.flow import context_for, deal_view, read_deal
+from nextstep.bot.services.handover_refused import RETRY_BUTTONS
 from nextstep.bot.services.outbound import one_off_key, send_text
 from nextstep.bot.services.presses import Press, release
 from nextstep.bot.services.sla import drill, render
@@ -66,6 +67,16 @@ class Context:
 
     async def card(self, press: Press) -> Card | None:
         return await self.ex.repos.cards.get(press.card_id) if press.card_id else None
+
+    async def keep_for_retry(self, press: Press) -> int | None:
+        """Note the pressed card's buttons before it closes: if the CRM refuses the hand-over,
+        `handover_refused` puts them back so the head can choose again. The card's id."""
+        card = await self.card(press)
+        if card is None or card.kind != CARD_KIND or "summary" in card.payload:
+            return None
+        buttons = card.payload.get("view", {}).get("buttons", [])
+        card.payload = {**card.payload, RETRY_BUTTONS: buttons}
+        return card.id
 
     async def notice(
         self, press: Press, text: str, *, drop: frozenset[str] = frozenset(), keep: bool = True
@@ -195,7 +206,9 @@ async def on_reassign(services: Services, presser: StaffInfo, press: Press) -> N
 
     async def work(ctx: Context) -> None:
         state = await ctx.state(press)
-        await reassign_deal(ctx.ex, deal, tasks, to, f"press:{press.callback_id}")
+        card_id = await ctx.keep_for_retry(press)
+        key = f"press:{press.callback_id}"
+        await reassign_deal(ctx.ex, deal, tasks, to, key, card_id=card_id, actor=presser)
         name = ctx.directory.name(to)
         if state is not None:
             await ctx.applier.close(state, "reassigned", name=name)
@@ -222,7 +235,10 @@ async def on_take(services: Services, presser: StaffInfo, press: Press) -> None:
 
         async def handover(ctx: Context) -> None:
             key = f"press:{press.callback_id}"
-            await reassign_deal(ctx.ex, deal, tasks, presser.crm_user_id, key, take_by=presser)
+            card_id = await ctx.keep_for_retry(press)
+            await reassign_deal(
+                ctx.ex, deal, tasks, presser.crm_user_id, key, take_by=presser, card_id=card_id
+            )
 
         await _in_tx(services, handover)
 
@@ -277,9 +293,18 @@ async def on_redistribute(services: Services, presser: StaffInfo, press: Press) 
             await ctx.notice(press, t("sla.card.nobody"))
             return
         by_id = {task.id: task for task in tasks}
+        card_id = await ctx.keep_for_retry(press)
         for task_id, who in moves:
             key = f"press:{press.callback_id}:{task_id}"
-            await move_task(ctx.ex, by_id[task_id].deal_id, task_id, key, to=who)
+            await move_task(
+                ctx.ex,
+                by_id[task_id].deal_id,
+                task_id,
+                key,
+                to=who,
+                card_id=card_id,
+                actor=presser,
+            )
         names = ", ".join(sorted({ctx.directory.name(who) for _, who in moves}))
         state = await ctx.state(press)
         if state is not None:
@@ -341,7 +366,9 @@ async def on_handover(services: Services, presser: StaffInfo, press: Press) -> N
         row = await ctx.ex.repos.session.get(CrmTask, task_id)
         if row is None or row.entity_id is None:
             return
-        await move_task(ctx.ex, row.entity_id, task_id, f"press:{press.callback_id}", to=to)
+        card_id = await ctx.keep_for_retry(press)
+        key = f"press:{press.callback_id}"
+        await move_task(ctx.ex, row.entity_id, task_id, key, to=to, card_id=card_id, actor=presser)
         state = await ctx.state(press)
         if state is not None:
             await ctx.applier.close(state, "handed_over", name=ctx.directory.name(to))
