@@ -43,6 +43,7 @@ UI_KEYS = (
     N_("prompt.call_back_confirm"),
     N_("prompt.chosen"),
     N_("prompt.closed"),
+    N_("prompt.typed_handed_over"),
     N_("calltime.in_hour"),
     N_("calltime.this_evening"),
     N_("calltime.tomorrow_morning"),

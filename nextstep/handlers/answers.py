@@ -8,7 +8,7 @@ press is then answered with an alert saying why; slower work gets a plain answer
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from aiogram.types import CallbackQuery
@@ -31,15 +31,23 @@ A = TypeVar("A", bound=Alerting)
 
 
 async def claim_and_answer(
-    query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, *, ok: bool = True
+    query: CallbackQuery,
+    services: Services,
+    staff: StaffInfo,
+    press: Press,
+    *,
+    ok: bool = True,
+    used_alert: Callable[[], Awaitable[str | None]] | None = None,
 ) -> bool:
     """True when the press is this person's to act on and was not used before. A refusal is
-    answered here; an accepted press too unless `ok` is False (see `answer_when_done`)."""
+    answered here; an accepted press too unless `ok` is False (see `answer_when_done`).
+    `used_alert` may say better than "already done" why a used button did nothing."""
     verdict = await presses.claim(services, staff, press)
     if verdict is Verdict.FORBIDDEN:
         await query.answer(_("press.forbidden"), show_alert=True)
     elif verdict is Verdict.USED:
-        await query.answer(_("press.used"), show_alert=True)
+        why = await used_alert() if used_alert is not None else None
+        await query.answer(why or _("press.used"), show_alert=True)
     elif ok:
         await query.answer()
     return verdict is Verdict.OK

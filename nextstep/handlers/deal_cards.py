@@ -6,6 +6,8 @@ alert when the press was stale (see `answers.answer_when_done`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -45,13 +47,18 @@ async def follow(state: FSMContext, follow_up: FollowUp) -> None:
         await state.clear()
         return
     await state.set_state(STATES[follow_up.expect])
-    await state.set_data({"deal_id": follow_up.deal_id, "task_id": follow_up.task_id})
+    await state.set_data(
+        {"deal_id": follow_up.deal_id, "task_id": follow_up.task_id, "card_id": follow_up.card_id}
+    )
 
 
 async def on_deal_press(
     query: CallbackQuery, services: Services, staff: StaffInfo, press: Press, state: FSMContext
 ) -> None:
-    if not await claim_and_answer(query, services, staff, press, ok=False):
+    def why_used() -> Awaitable[str | None]:
+        return deal_press.used_alert(services, staff, press)
+
+    if not await claim_and_answer(query, services, staff, press, ok=False, used_alert=why_used):
         return
     await follow(state, await answer_when_done(query, deal_press.on_press(services, staff, press)))
 
@@ -60,10 +67,13 @@ async def on_result_text(
     message: Message, services: Services, staff: StaffInfo, state: FSMContext
 ) -> None:
     data = await state.get_data()
+    deal_id, task_id, card_id = data["deal_id"], data["task_id"], data.get("card_id")
+    if await deal_press.handed_away(services, staff, deal_id, card_id):
+        await state.clear()
+        return
     text = message.text or ""
     await follow(
-        state,
-        await deal_press.submit_result(services, staff, data["deal_id"], data["task_id"], text),
+        state, await deal_press.submit_result(services, staff, deal_id, task_id, text, card_id)
     )
 
 
@@ -71,10 +81,13 @@ async def on_call_back_time(
     message: Message, services: Services, staff: StaffInfo, state: FSMContext
 ) -> None:
     data = await state.get_data()
+    deal_id, task_id, card_id = data["deal_id"], data["task_id"], data.get("card_id")
+    if await deal_press.handed_away(services, staff, deal_id, card_id):
+        await state.clear()
+        return
     text = message.text or ""
     await follow(
-        state,
-        await deal_press.typed_call_back(services, staff, data["deal_id"], data["task_id"], text),
+        state, await deal_press.typed_call_back(services, staff, deal_id, task_id, text, card_id)
     )
 
 

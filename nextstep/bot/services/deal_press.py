@@ -45,6 +45,8 @@ from nextstep.bot.services.outbound import Outbound, one_off_key, send_text
 from nextstep.bot.services.presses import Press, release
 from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage import Repositories
+from nextstep.bot.storage.mirror import row_deal
+from nextstep.bot.storage.models import CrmDeal
 from nextstep.crm_client.errors import CrmError
 from nextstep.crm_client.models import Deal, Task
 
@@ -163,9 +165,14 @@ def _follow(result: Executed | None, press: Press) -> FollowUp:
 
 
 async def submit_result(
-    services: Services, presser: StaffInfo, deal_id: int, task_id: int, text: str
+    services: Services,
+    presser: StaffInfo,
+    deal_id: int,
+    task_id: int,
+    text: str,
+    card_id: int | None = None,
 ) -> FollowUp:
-    """The negotiation result typed after "Reached"."""
+    """The negotiation result typed after "Reached" (`card_id`: the question it answers)."""
     try:
         result = await run_event(
             services,
@@ -176,7 +183,7 @@ async def submit_result(
         )
     except CrmError:
         await _tell(services, presser, "error.crm_read")
-        return FollowUp(RESULT_TEXT, deal_id, task_id)
+        return FollowUp(RESULT_TEXT, deal_id, task_id, card_id)
     if result is not None and isinstance(result.asked, AskResultText):
         return FollowUp(RESULT_TEXT, deal_id, task_id, result.prompt_card_id)
     return FollowUp()
@@ -207,20 +214,29 @@ async def ask_call_back(
         for key, at in calltime.quick_choices(now, tz)
     ]
     view = prompt_view(t("prompt.call_back"), rows)
-    card_id = await _send_prompt(services, presser, press.deal_id, task_id, "ask_call_back", view)
+    holder = fresh[0].responsible_user_id
+    card_id = await _send_prompt(
+        services, presser, press.deal_id, task_id, "ask_call_back", view, holder
+    )
     return FollowUp(CALL_BACK_TIME, press.deal_id, task_id, card_id)
 
 
 async def typed_call_back(
-    services: Services, presser: StaffInfo, deal_id: int, task_id: int, text: str
+    services: Services,
+    presser: StaffInfo,
+    deal_id: int,
+    task_id: int,
+    text: str,
+    card_id: int | None = None,
 ) -> FollowUp:
-    """Echo the understood time in the person's zone with Confirm / Change."""
+    """Echo the understood time in the person's zone with Confirm / Change (`card_id`: the
+    "call back at…" question the typed time answers)."""
     t = services.texts_for(presser)
     tz = zone(presser.timezone, services.settings.timezone)
     at = calltime.parse_call_time(text, services.now(), tz)
     if at is None:
         await _tell(services, presser, "prompt.call_back_unclear")
-        return FollowUp(CALL_BACK_TIME, deal_id, task_id)
+        return FollowUp(CALL_BACK_TIME, deal_id, task_id, card_id)
     said = calltime.echo(at, t.locale, tz, services.now())
     args = {"task_id": task_id, "at": at.isoformat(), "label": said}
     rows = [
@@ -235,10 +251,21 @@ async def typed_call_back(
 
 
 async def _send_prompt(
-    services: Services, presser: StaffInfo, deal_id: int, task_id: int, kind: str, view: CardView
+    services: Services,
+    presser: StaffInfo,
+    deal_id: int,
+    task_id: int,
+    kind: str,
+    view: CardView,
+    holder: int | None = None,
 ) -> int | None:
+    """A question about the deal; it notes whose deal it was asked for (`holder`, else the
+    mirror's), so a hand-over closes it like the deal's cards."""
     assert presser.telegram_id is not None
     async with services.db.transaction() as session:
+        if holder is None:
+            row = await session.get(CrmDeal, deal_id)
+            holder = row.responsible_user_id if row is not None else None
         out = Outbound(session, services.now())
         card = await out.send_card(
             chat_id=presser.telegram_id,
@@ -249,8 +276,51 @@ async def _send_prompt(
             deal_id=deal_id,
             task_id=task_id,
         )
+        if card is not None:
+            stale.remember_holder_id(card, holder)
     services.woke(out.kinds)
     return card.id if card else None
+
+
+async def used_alert(services: Services, presser: StaffInfo, press: Press) -> str | None:
+    """Why an already used button did nothing, when its card was closed by a hand-over (a
+    press in flight while the deal went to someone else): the stale alert naming the holder."""
+    if press.card_id is None:
+        return None
+    async with services.db.transaction() as session:
+        repos = Repositories(session)
+        card = await repos.cards.get(press.card_id)
+        holder = card.payload.get(stale.HANDED_TO) if card is not None else None
+        if not isinstance(holder, int):
+            return None
+        name = await stale.holder_name(repos, holder)
+    return stale.reassigned_alert(services.texts_for(presser), name)
+
+
+async def handed_away(
+    services: Services, person: StaffInfo, deal_id: int, card_id: int | None
+) -> bool:
+    """True (and the person told plainly) when a typed answer about the deal comes after the
+    deal went to someone else: it is not applied. `card_id`: the question it answers."""
+    async with services.db.transaction() as session:
+        repos = Repositories(session)
+        row = await session.get(CrmDeal, deal_id)
+        if row is None:
+            return False
+        card = await repos.cards.get(card_id) if card_id is not None else None
+        deal = row_deal(row)
+        if card is not None:
+            gone = stale.handed_over(card, person, deal)
+        else:  # asked before questions noted their holder
+            gone = deal.responsible_user_id != person.crm_user_id and person.role == stale.MANAGER
+        if not gone:
+            return False
+        name = await stale.holder_name(repos, deal.responsible_user_id)
+    if person.telegram_id is not None:
+        t = services.texts_for(person)
+        text = t("prompt.typed_handed_over", deal=deal.name or f"#{deal_id}", name=name)
+        services.woke(await send_text(services.db, services.now(), person.telegram_id, text))
+    return True
 
 
 async def _tell(services: Services, presser: StaffInfo, key: str) -> None:

@@ -19,6 +19,7 @@ from nextstep.bot.storage.models import Card, CrmUser
 from nextstep.crm_client.models import Deal
 
 DEAL_CARD_KINDS = frozenset(kind.value for kind in CardKind)
+CALL_BACK_PROMPTS = frozenset({"ask_call_back", "confirm_call"})  # "call back at…", its echo
 MANAGER = "manager"
 RESPONSIBLE = "responsible"  # cards.payload: the deal's responsible CRM user when drawn
 HANDED_TO = "handed_to"  # cards.payload: closed because the deal went to this CRM user
@@ -28,19 +29,25 @@ MOVED = frozenset({RejectReason.ALREADY_TAKEN, RejectReason.STAGE_NOT_OFFERED})
 
 def remember_holder(card: Card, deal: Deal) -> None:
     """Note whose deal the card was drawn for (the executor does this for every deal card)."""
-    card.payload = {**card.payload, RESPONSIBLE: deal.responsible_user_id}
+    remember_holder_id(card, deal.responsible_user_id)
+
+
+def remember_holder_id(card: Card, crm_user_id: int | None) -> None:
+    card.payload = {**card.payload, RESPONSIBLE: crm_user_id}
 
 
 def handed_over(card: Card, owner: StaffInfo | None, deal: Deal) -> bool:
     """The card was its owner's own deal, and the deal is now someone else's. A card drawn
-    before cards noted their holder counts as its owner's when it is a manager's deal card
-    (heads and admins act for their people, so theirs stay)."""
+    before cards noted their holder counts as its owner's when it is a manager's deal card or
+    call-back question (heads and admins act for their people, so theirs stay)."""
     if owner is None or deal.responsible_user_id == owner.crm_user_id:
         return False
     drawn_for = card.payload.get(RESPONSIBLE)
     if drawn_for is not None:
         return bool(drawn_for == owner.crm_user_id)
-    return card.kind in DEAL_CARD_KINDS and owner.role == MANAGER
+    return (
+        card.kind in DEAL_CARD_KINDS or card.kind in CALL_BACK_PROMPTS
+    ) and owner.role == MANAGER
 
 
 async def holder_name(repos: Repositories, crm_user_id: int) -> str:
