@@ -50,6 +50,14 @@ async def test_team_drills_down_to_a_managers_deal_and_acts_on_it(world: World) 
     """/team → 👤 Маша → her problem deals → 📂 one deal → → Борис: the CRM's responsible user
     changes and the head's card says so, without leaving Telegram."""
     late = await world.taken_deal_with_task("Кухня на Соколе", T0 - timedelta(hours=3))
+    await world.services.crm.create_task(
+        NewTask(
+            text="Отправить замерщика",
+            complete_till=T0 + timedelta(days=1),
+            entity_id=late,
+            responsible_user_id=MASHA,
+        )
+    )
     await world.sync()
     await world.emu.user_sends(HEAD_TG, "/team")
     team = await world.emu.wait_for_message(HEAD_TG, "Команда сейчас")
@@ -72,8 +80,9 @@ async def test_team_drills_down_to_a_managers_deal_and_acts_on_it(world: World) 
     assert world.emu.message(HEAD_TG, deal.message_id).buttons == []
     await world.drain()
     assert world.state.leads[late].responsible_user_id == BORIS
-    [task] = [t for t in world.state.tasks.values() if t.entity_id == late]
-    assert task.responsible_user_id == BORIS  # the overdue call goes with the deal
+    tasks = [t for t in world.state.tasks.values() if t.entity_id == late]
+    assert len(tasks) == 2
+    assert all(t.responsible_user_id == BORIS for t in tasks)  # the next steps go with it
 
 
 async def test_a_digest_deal_opens_its_actions_and_a_next_step_is_set_from_there(

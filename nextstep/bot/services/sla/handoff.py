@@ -113,7 +113,8 @@ async def reassign_deal(
     for task in tasks:
         theirs = not task.is_completed and task.responsible_user_id == old
         if task.id == take_id or (theirs and task.responsible_user_id != to):
-            await move_task(ex, deal.id, task.id, f"{key}:take_task", to=to)
+            step = "take_task" if task.id == take_id else f"task:{task.id}"  # one key each
+            await move_task(ex, deal.id, task.id, f"{key}:{step}", to=to)
             task = task.model_copy(update={"responsible_user_id": to})
         moved_tasks.append(task)
     moved = deal.model_copy(update={"responsible_user_id": to})
