@@ -114,10 +114,16 @@ async def test_postpayment_and_advance_start_their_deals_together(played) -> Non
     assert granite["Обучение"].responsible_user_id == igor.crm_user_id
     assert fields(world, granite["Деньги"])["Тип оплаты"] == "Постоплата"
 
+    north = deal_titled(summary, world, "АО «Север», продажа")
     advance = deal_titled(summary, world, "АО «Север», аванс")
     assert fields(world, advance)["Вид платежа"] == "Аванс"
     rest = deal_titled(summary, world, "АО «Север», деньги")
     assert fields(world, rest)["Вид платежа"] == "Остаток"
+    # The budget is split as the CRM received it: the advance, then the contract minus it.
+    assert north.price == 180_000
+    assert (advance.price, rest.price) == (70_000, 110_000)
+    assert fields(world, advance)["Сумма аванса"] == 70_000
+    assert fields(world, rest)["Сумма договора"] == 180_000
     assert rest.responsible_user_id == advance.responsible_user_id == nina.crm_user_id
     north_training = deal_titled(summary, world, "АО «Север», обучение")
     assert north_training.responsible_user_id == igor.crm_user_id

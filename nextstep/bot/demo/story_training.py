@@ -4,8 +4,9 @@
 fields (and her task to invoice), and Нина hears of it in Telegram. The payment comes in, Нина
 wins the Money deal: a Training deal starts for the trainer Игорь, without the sum. Игорь closes
 the training: a Repeat sale lands on Ольга's «take into work» card. Then a postpaid contract
-(Money and Training at once) and an advance (the advance's Money deal; once it is paid, the
-rest's Money deal for the same accountant and the Training deal together).
+(Money and Training at once) and an advance (the advance's Money deal for the advance amount;
+once it is paid, the rest's Money deal — the contract minus the advance — for the same accountant
+and the Training deal together).
 """
 
 from __future__ import annotations
@@ -60,15 +61,15 @@ async def training_center_chain(world: DemoWorld) -> Summary:
         summary.deals[deal] = f"ООО «Гранит», {_pipeline_of(world, deal).lower()}"
     step.report(olga, nina, igor)
 
-    step("Аванс: АО «Север» платит половину вперёд — сначала сделка на аванс")
-    north = await contract(world, olga, "АО «Север»", 180_000, "Аванс")
+    step("Аванс: АО «Север» платит аванс 70 000 ₽ из 180 000 ₽ — сначала сделка на аванс")
+    north = await contract(world, olga, "АО «Север»", 180_000, "Аванс", advance=70_000)
     summary.deals[north] = "АО «Север», продажа"
     (advance,) = await win(world, north, olga)
     summary.deals[advance] = "АО «Север», аванс"
     step.report(olga, nina)
 
     await world.advance(2 * DAY)
-    step("Аванс получен: Нина закрывает его → остаток ей же и обучение Игорю, вместе")
+    step("Аванс получен: Нина закрывает его → остаток (110 000 ₽) ей же и обучение Игорю")
     for deal in await win(world, advance, nina):
         summary.deals[deal] = f"АО «Север», {_pipeline_of(world, deal).lower()}"
     step.report(nina, igor)
@@ -91,8 +92,19 @@ def field_values(world: DemoWorld, values: dict[str, Any]) -> list[dict[str, Any
     return out
 
 
-async def contract(world: DemoWorld, manager: Person, name: str, price: int, pay: str) -> int:
-    """A sale at «Договор» with the contract's fields, as the manager keeps it in the CRM."""
+async def contract(
+    world: DemoWorld,
+    manager: Person,
+    name: str,
+    price: int,
+    pay: str,
+    advance: int | None = None,
+) -> int:
+    """A sale at «Договор» with the contract's fields, as the manager keeps it in the CRM
+    (`advance`: the «Сумма аванса» an advance contract names)."""
+    values: dict[str, Any] = {**CONTRACT, "Тип оплаты": pay}
+    if advance is not None:
+        values["Сумма аванса"] = advance
     lead = await world.control(
         "POST",
         "/_sandbox/leads",
@@ -103,7 +115,7 @@ async def contract(world: DemoWorld, manager: Person, name: str, price: int, pay
             "status_id": world.info.stage("Продажи", "Договор"),
             "responsible_user_id": manager.crm_user_id,
             "contact": {"name": "Алексей Петренко", "phone": "+79161112233"},
-            "custom_fields_values": field_values(world, {**CONTRACT, "Тип оплаты": pay}),
+            "custom_fields_values": field_values(world, values),
         },
     )
     await world.settle()

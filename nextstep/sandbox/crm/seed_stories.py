@@ -126,6 +126,8 @@ def seed_training_center(state: CrmState, *, now: int | None = None) -> SeedInfo
             ("Количество слушателей", "numeric"),
             ("Список слушателей", "textarea"),
             ("Номер договора", "text"),
+            ("Сумма аванса", "numeric"),
+            ("Сумма договора", "numeric"),
         ),
     )
     return info

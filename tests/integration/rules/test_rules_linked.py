@@ -51,3 +51,26 @@ async def test_a_won_prepaid_sale_starts_its_money_deal(db_path: Path) -> None:
         await world.move(deal, "Продажи", "Успешно реализовано")
         await world.drain()
         assert set(state.leads) - before == {money_id}
+
+
+async def test_an_advance_without_its_amount_takes_the_full_price_and_says_so(
+    db_path: Path,
+) -> None:
+    async with rules_world(db_path, seed_training_center, "training-center", TEAM) as world:
+        state = world.state
+        sale = {**CONTRACT, "Тип оплаты": "Аванс"}  # «Сумма аванса» left empty
+        deal = await world.new_deal("АО Север", "Продажи", "Договор", MANAGER, sale)
+        before = set(state.leads)
+
+        await world.move(deal, "Продажи", "Успешно реализовано")
+        await world.until(lambda: set(state.leads) - before, "the advance's Money deal")
+        (advance_id,) = set(state.leads) - before
+        assert state.leads[advance_id].price == state.leads[deal].price == 450_000
+        await world.until(lambda: state.open_tasks_of(advance_id), "the accountant's task")
+        (task,) = state.open_tasks_of(advance_id)
+        warning = (
+            "⚠️ Бюджет: в исходной сделке не заполнено поле «Сумма аванса» — поставлена "
+            "полная сумма 450\u00a0000 ₽. Проверьте сумму."
+        )
+        assert task.text == f"Выставить счёт на аванс: АО Север\n{warning}"
+        assert warning in world.note_texts(advance_id)

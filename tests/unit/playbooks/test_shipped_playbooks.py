@@ -3,6 +3,8 @@ against pipelines shaped like its business; names the CRM lacks are reported pla
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nextstep.bot.cli import main
@@ -146,6 +148,21 @@ def test_a_hand_off_stage_without_pipeline_is_looked_up_in_every_pipeline() -> N
             "a new deal starts on a working stage",
         ),
         ("nps: {promoter_from: 11}\n", "less than or equal to 10"),
+        (
+            "linked_deals:\n  - {name: l, from: A, when: won, "
+            "create: {pipeline: B, budget: {field: budget}}}\n",
+            "budget.field: 'budget' is a built-in; name a numeric custom field",
+        ),
+        (
+            "linked_deals:\n  - {name: l, from: A, when: won, "
+            "create: {pipeline: B, budget: {field: X, minus_field: X}}}\n",
+            "name the same field",
+        ),
+        (
+            "linked_deals:\n  - {name: l, from: A, when: won, "
+            "create: {pipeline: B, copy_budget_to: budget}}\n",
+            "copy_budget_to: name a numeric custom field",
+        ),
     ],
 )
 def test_rule_sections_explain_mistakes(snippet: str, message: str) -> None:
@@ -165,3 +182,18 @@ def test_targets_resolve_next_for_the_quest_ready_step() -> None:
         TargetKind.FIXED,
         StagePlace(pid, QUEST_ROOMS.stage("Бронирования", "Игра подтверждена")),
     )
+
+
+def test_a_mistyped_budget_split_is_located_with_the_keys_it_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = TRAINING_CENTER.path.read_text(encoding="utf-8")
+    broken = text.replace('budget: {field: "Сумма аванса"}', 'budget: {fieldd: "Сумма аванса"}')
+    assert broken != text
+    path = tmp_path / "training.yaml"
+    path.write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index(next(x for x in broken.splitlines() if "fieldd" in x)) + 1
+    assert main(["playbook", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"training.yaml:{line}: linked_deals" in err
+    assert "create.budget.fieldd: unknown key; known keys here: enabled, field, minus_field" in err

@@ -10,7 +10,9 @@ import pytest
 from nextstep.bot.engine.rules.effects import CreateLinkedDeal, Remember, ResponsibleChoice
 from nextstep.bot.engine.rules.events import StageChanged
 from nextstep.bot.engine.rules.facts import DealFacts, RuleState
+from nextstep.bot.engine.rules.linked import Budget, budget_of
 from nextstep.bot.engine.state import DealView
+from nextstep.bot.playbook.sections.linked import BudgetSplit, NewDealSpec
 from nextstep.bot.playbook.sections.rule_common import ResponsibleKind
 from nextstep.crm_client.models import WON_STATUS_ID
 from tests.unit.playbooks.businesses import TRAINING_CENTER as TC
@@ -152,3 +154,68 @@ def test_down_the_chain_deals_and_tasks_keep_the_clients_name() -> None:
     (advance,) = win(sale("Аванс"))
     rest = [c for c in win(named(advance)) if NAMES[c.pipeline_id] == "Деньги"]
     assert [c.name.params_dict()["deal"] for c in rest] == ["ООО Ромашка"]
+
+
+def advance_sale(**more: object) -> DealFacts:
+    return facts(
+        TC,
+        "Продажи",
+        "Договор",
+        fields={"Тип оплаты": "Аванс", **CLIENT_FIELDS, **more},
+        price=240_000,
+        name="ООО Ромашка",
+    )
+
+
+def test_the_advance_and_the_rest_split_the_contracts_budget() -> None:
+    (advance,) = win(advance_sale(**{"Сумма аванса": 90_000}))
+    assert advance.price == 90_000
+    assert advance.budget_fallback == ()
+    carried = dict(advance.fields)
+    assert (carried["Сумма аванса"], carried["Сумма договора"]) == (90_000, 240_000)
+    after = win(born(advance))
+    rest = next(c for c in after if NAMES[c.pipeline_id] == "Деньги")
+    training = next(c for c in after if NAMES[c.pipeline_id] == "Обучение")
+    assert rest.price == 150_000  # the contract minus the advance
+    assert training.price is None
+    assert "Сумма договора" not in dict(training.fields)  # no sums in Training
+
+
+def test_an_empty_advance_falls_back_to_the_full_budget_and_names_the_field() -> None:
+    (advance,) = win(advance_sale())
+    assert advance.price == 240_000
+    assert advance.budget_fallback == ("Сумма аванса",)
+
+
+def spec(**budget: object) -> BudgetSplit:
+    return NewDealSpec.model_validate({"pipeline": "Деньги", "budget": budget}).budget
+
+
+def money(values: dict[str, object] | None = None, price: float = 100_000) -> DealFacts:
+    return facts(TC, "Деньги", "Ожидаем оплату", fields=values or {}, price=price)
+
+
+@pytest.mark.parametrize(
+    ("budget", "values", "expected"),
+    [
+        ({"field": "Аванс"}, {"Аванс": 30_000}, Budget(30_000)),
+        ({"field": "Аванс"}, {"аванс ": "30 000 ₽"}, Budget(30_000)),  # as the CRM spells it
+        ({"minus_field": "Аванс"}, {"Аванс": 30_000}, Budget(70_000)),
+        ({"minus_field": "Аванс"}, {"Аванс": 130_000}, Budget(0)),  # never below 0
+        ({"field": "Договор", "minus_field": "Аванс"}, {"Договор": 50, "Аванс": 20}, Budget(30)),
+        ({"field": "Аванс"}, {"Аванс": ""}, Budget(100_000, ("Аванс",))),
+        ({"minus_field": "Аванс"}, {"Аванс": "много"}, Budget(100_000, ("Аванс",))),
+        ({"field": "Договор", "minus_field": "Аванс"}, {}, Budget(100_000, ("Договор", "Аванс"))),
+    ],
+)
+def test_a_budget_split_is_computed_from_the_source_fields(
+    budget: dict[str, object], values: dict[str, object], expected: Budget
+) -> None:
+    assert budget_of(spec(**budget), money(values)) == expected
+
+
+def test_true_and_false_still_copy_or_drop_the_budget() -> None:
+    deal = money(price=55_000)
+    assert budget_of(NewDealSpec(pipeline="X").budget, deal) == Budget(55_000)
+    no = NewDealSpec.model_validate({"pipeline": "X", "budget": False}).budget
+    assert budget_of(no, deal) == Budget(None)

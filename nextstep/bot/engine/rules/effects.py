@@ -126,6 +126,9 @@ class CreateLinkedDeal:
     responsible: ResponsibleChoice
     contact_ids: tuple[int, ...] = ()
     task: TaskDraft | None = None  # set on the new deal for its responsible
+    # A budget split's fields that were empty on the source: `price` is the full budget, and
+    # the new deal's task and a note on it say so (the executor words it).
+    budget_fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

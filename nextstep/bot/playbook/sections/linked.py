@@ -15,12 +15,19 @@ linked_deals:
       pipeline: Деньги
       stage: first_working         # default
       name: "Оплата: {deal}"
-      budget: true                 # copy the budget (default)
+      budget: true                 # copy the budget (default); false: none
+      # budget: {field: "Сумма аванса"}              the number in that field of the deal
+      # budget: {minus_field: "Сумма аванса"}        the deal's budget minus that field
+      # budget: {field: "Сумма договора", minus_field: "Сумма аванса"}   one minus the other
+      copy_budget_to: "Сумма договора"   # also keep the deal's budget in this field
       set: {"Вид платежа": "Полная оплата"}
     copy_fields: ["Тип оплаты", "ИНН"]
     responsible: {role: accountant}   # same | another_manager | {role: R} | {user: ID}
     task: {text: "Выставить счёт", due: 1d}
 ```
+A split never goes below 0. When a field it reads is empty (or not a number) on the deal, the
+new deal gets the full budget and its task and a note say which field was empty: a visible
+"check the sum" rather than a silent 0.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from nextstep.bot.playbook.calls import TaskSpec
 from nextstep.bot.playbook.refs import StageKeyword, StageRef
 from nextstep.bot.playbook.sections.rule_common import (
+    Builtin,
     DealField,
     Responsible,
     RuleName,
@@ -48,13 +56,51 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class BudgetSplit(_Section):
+    """A budget taken from the source deal's numeric custom fields (story 004's advance and
+    rest), so a head reads the split in the file: `{field: X}`, `{minus_field: X}` or both."""
+
+    enabled: bool = True  # `budget: true/false` (copy the source's budget, or leave it empty)
+    field: str | None = Field(default=None, min_length=1)  # instead of the source's budget
+    minus_field: str | None = Field(default=None, min_length=1)  # subtracted, never below 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"enabled": value}
+        return value
+
+    @model_validator(mode="after")
+    def _custom_fields(self) -> BudgetSplit:
+        for key, name in (("field", self.field), ("minus_field", self.minus_field)):
+            if name is not None and name.strip() in set(Builtin):
+                raise ValueError(
+                    f"budget.{key}: {name!r} is a built-in; name a numeric custom field "
+                    'as the CRM shows it (e.g. "Сумма аванса")'
+                )
+        if not self.enabled and self.split:
+            raise ValueError("budget: give `false` or a split ({field: ...}), not both")
+        if self.field is not None and self.field == self.minus_field:
+            raise ValueError("budget: `field` and `minus_field` name the same field (always 0)")
+        return self
+
+    @property
+    def split(self) -> bool:
+        return self.field is not None or self.minus_field is not None
+
+    def fields(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.field, self.minus_field) if n is not None)
+
+
 class NewDealSpec(_Section):
     """The deal to create: where, its name, budget, and fixed field values."""
 
     pipeline: str = Field(min_length=1)
     stage: StageRef = StageRef.of(StageKeyword.FIRST_WORKING)
     name: TextSpec = TextSpec(text="{deal}")
-    budget: bool = True
+    budget: BudgetSplit = BudgetSplit()
+    copy_budget_to: str | None = Field(default=None, min_length=1)  # a numeric custom field
     set: Mapping[str, Scalar] = {}
 
     @model_validator(mode="after")
@@ -63,6 +109,11 @@ class NewDealSpec(_Section):
             raise ValueError("a new deal starts on a working stage (or unsorted)")
         if self.stage.pipeline is not None:
             raise ValueError("the stage is in `pipeline` above; drop its own `pipeline`")
+        if self.copy_budget_to is not None:
+            if self.copy_budget_to.strip() in set(Builtin):
+                raise ValueError("copy_budget_to: name a numeric custom field, not a built-in")
+            if self.copy_budget_to in self.set:
+                raise ValueError(f"{self.copy_budget_to!r} is both in `set` and copy_budget_to")
         return self
 
 

@@ -208,9 +208,16 @@ class RuleExecutor:
             contact_ids=effect.contact_ids,
         )
         link: dict[str, Any] = {"rule": effect.rule, "source_deal_id": effect.source_deal_id}
+        warning = ""
+        if effect.budget_fallback:
+            empty = effect.budget_fallback
+            names = ", ".join(t("rules.linked.field_name", name=n) for n in empty)
+            price = t.money(deal.price or 0)
+            warning = t("rules.linked.budget_fallback", fields=names, price=price)
+            link["note"] = warning
         if effect.task is not None:
             link["task"] = {
-                "text": t.text(effect.task.text),
+                "text": "\n".join(filter(None, (t.text(effect.task.text), warning))),
                 "complete_till": effect.task.due.astimezone(UTC).isoformat(),
                 "task_type_id": effect.task.task_type,
                 "responsible_user_id": owner,

@@ -109,6 +109,10 @@ async def finish_links(services: Services) -> int:
                 {"op": "add_note", "text": t("rules.linked.target_note", id=source)},
                 f"{key}:note-target",
             )
+            if link.get("note"):  # e.g. a budget split fell back to the full budget
+                await out.crm(
+                    new_id, {"op": "add_note", "text": str(link["note"])}, f"{key}:note-budget"
+                )
             task = link.get("task")
             if isinstance(task, dict):
                 await out.crm(
