@@ -8,15 +8,15 @@ enqueue time, in the recipient's locale and time zone (see docs/bot-layer.md, ru
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency
 
-from nextstep.bot.engine.texts import ParamValue, Text
+from nextstep.bot.engine.texts import ParamValue, Span, Text
 from nextstep.bot.i18n_compile import compile_catalogs
 
 LOCALES = ("ru", "en")
@@ -44,6 +44,7 @@ ENGINE_KEYS = (
     N_("engine.reject.loss_reason_not_offered"),
     N_("engine.reject.stage_not_offered"),
 )
+SPAN_KEYS = {0: N_("span.today"), 1: N_("span.tomorrow"), -1: N_("span.yesterday")}
 ROLE_KEYS = {
     "manager": N_("role.manager"),
     "head": N_("role.head"),
@@ -110,6 +111,24 @@ class Texts:
             amount, currency, format="#,##0 ¤", currency_digits=False, locale=self.locale
         )
 
+    def span(self, span: Span) -> str:
+        """A distance from today: "сегодня", "завтра", "через 3 дня", "2 месяца назад"."""
+        if span.months == 0 and span.days in SPAN_KEYS:
+            return self(SPAN_KEYS[span.days])
+        sign = -1 if span.months < 0 or (span.months == 0 and span.days < 0) else 1
+        if span.months:  # calendar months read as months ("через 2 месяца"), days as days
+            delta = timedelta(days=30 * abs(span.months) + abs(span.days))
+            threshold = 0.85
+        else:
+            delta, threshold = timedelta(days=abs(span.days)), 1000.0
+        return format_timedelta(
+            sign * delta,
+            granularity="day",
+            threshold=threshold,
+            add_direction=True,
+            locale=self.locale,
+        )
+
     def text(self, text: Text) -> str:
         """An engine `Text`: a playbook template as written, or a catalog key."""
         params = self._plain(text.params_dict())
@@ -127,4 +146,6 @@ class Texts:
             return self.when(value)
         if isinstance(value, date):
             return self.day(value)
+        if isinstance(value, Span):
+            return self.span(value)
         return value

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 
 from nextstep.bot.demo.cli import play
 from nextstep.bot.demo.harness import DemoWorld
@@ -27,6 +29,9 @@ async def played() -> AsyncIterator[tuple[DemoWorld, Summary]]:
         yield world, await online_school_day(world)
 
 
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
 def student_of(world: DemoWorld, summary: Summary) -> Lead:
     (deal,) = [d for d, t in summary.deals.items() if t == "Антон, студент"]
     return world.state.leads[deal]
@@ -36,7 +41,8 @@ async def test_the_demo_plays_the_online_schools_day(capsys: pytest.CaptureFixtu
     assert await play("online-school") == 0
     out = capsys.readouterr().out
     assert "Елена Сафонова (account_manager)" in out
-    assert "📅 Напоминание «installment_payment» (-3d)" in out
+    assert "📅 Оплата рассрочки: через 3 дня (" in out
+    assert "installment_payment" not in out
     assert "клиент поставил NPS 6" in out
     assert "Антон, студент: Новый студент" in out
 
@@ -119,12 +125,16 @@ async def test_payment_reminders_3_days_1_day_and_on_the_day_go_to_the_account_m
     day = datetime.fromtimestamp(student.custom_fields[payment.id][0]["value"], UTC)
     created = sorted(datetime.fromtimestamp(t.created_at, UTC) for t in reminders)
     assert [(day - c).days for c in created] == [2, 0, -1]  # at 10:00: −3d, −1d, the day
-    cards = [
-        m.body
-        for m in world.bot_messages(elena)
-        if "📅 Напоминание «installment_payment»" in m.body
+    cards = [m.body for m in world.bot_messages(elena) if "📅 Оплата рассрочки" in m.body]
+    pay_day = format_date(day.astimezone(MOSCOW).date(), "d MMMM", locale="ru")  # «12 марта»
+    assert cards == [
+        f"📅 Оплата рассрочки: {when} ({pay_day}) — сделка «{student.name}»"
+        for when in ("через 3 дня", "завтра", "сегодня")
     ]
-    assert [b.split("(")[1].split(")")[0] for b in cards] == ["-3d", "-1d", "0d"]
+    # A rule without a label speaks of its date field by the CRM's name, not its YAML id.
+    bodies = [m.body for m in world.bot_messages(elena)]
+    assert any(b.startswith("📅 Дата окончания курса: через 7 дней (") for b in bodies)
+    assert not [b for b in bodies if "course_end" in b or "-7d" in b]
 
 
 async def test_nps_six_is_written_and_the_head_is_told(played) -> None:

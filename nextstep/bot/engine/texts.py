@@ -1,7 +1,8 @@
 """Texts inside effects: a playbook-written template or an i18n key, with its parameters.
 
 The engine never holds UI language; the executor renders a `Text` in the recipient's locale
-(a datetime parameter in the recipient's timezone, a bare date as a day: "12 марта").
+(a datetime parameter in the recipient's timezone, a bare date as a day: "12 марта", a `Span`
+as a distance: "через 3 дня", "сегодня", "2 месяца назад").
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ from datetime import date, datetime
 
 from nextstep.bot.playbook.texts import TextSpec
 
-ParamValue = str | int | float | datetime | date
+
+@dataclass(frozen=True)
+class Span:
+    """How far a date is from today, in calendar months and days: positive ahead ("in 3
+    days"), negative behind ("2 months ago"), zero today."""
+
+    months: int = 0
+    days: int = 0
+
+
+ParamValue = str | int | float | datetime | date | Span
 
 
 @dataclass(frozen=True)

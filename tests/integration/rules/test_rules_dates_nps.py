@@ -51,7 +51,7 @@ async def test_payment_reminder_fires_once_and_follows_the_changed_date(school: 
     await world.tick(timedelta(days=9, hours=12))  # past the new date's −3d
     (task,) = reminders(world, deal)
     assert task.responsible_user_id == MANAGER
-    await world.message("manager", "📅 Напоминание")
+    await world.message("manager", "📅 Оплата рассрочки: через 3 дня")
 
     await world.tick(timedelta(hours=1))
     await world.event(CrmEventType.DEAL_UPDATED, deal)  # a change re-plans: still once
@@ -104,6 +104,6 @@ async def test_the_reminder_names_the_payment_day_not_a_time(school: RulesWorld)
 
     texts = sorted(t.text for t in reminders(world, deal))
     assert texts == ["Напомнить об оплате рассрочки (12 марта)"] * 3  # −3d, −1d, on the day
-    card = await world.message("manager", "📅 Напоминание")
-    assert card.body.endswith("дата 12 марта")
+    card = await world.message("manager", "📅 Оплата рассрочки")
+    assert card.body == "📅 Оплата рассрочки: через 3 дня (12 марта) — сделка «Студент Орлов»"
     assert Texts(world.services.i18n, "en").day(pay_day) == "12 March"

@@ -10,6 +10,7 @@ its own day (it fires at once). Lost deals get no reminders.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
@@ -26,10 +27,11 @@ from nextstep.bot.engine.rules.effects import (
 )
 from nextstep.bot.engine.rules.facts import DealFacts
 from nextstep.bot.engine.state import Context
+from nextstep.bot.engine.texts import ParamValue, Span, Text
 from nextstep.bot.playbook.model import Playbook
 from nextstep.bot.playbook.sections.bind import BoundDateRule, ResolvedRules
-from nextstep.bot.playbook.sections.dates import AnchorEvent
-from nextstep.bot.playbook.sections.rule_common import Offset
+from nextstep.bot.playbook.sections.dates import AnchorEvent, DateRule
+from nextstep.bot.playbook.sections.rule_common import Offset, add_months
 from nextstep.crm_client.models import LOST_STATUS_ID, WON_STATUS_ID
 
 PREFIX = "date:"
@@ -161,6 +163,28 @@ def has_newer_deal(deal: DealFacts, since: datetime) -> bool:
     )
 
 
+def span_of(offset: Offset, anchor: datetime) -> Span:
+    """How far the anchor's day is from the reminder's day: -3d → in 3 days, 2mo → 2 months
+    ago (the reminder fires on `offset.apply(anchor)`'s day)."""
+    fires = offset.apply(anchor).date()
+    by_months = add_months(anchor, offset.months).date()
+    return Span(months=-offset.months, days=(by_months - fires).days)
+
+
+def reminder_text(
+    rule: DateRule, item: Wanted, values: Mapping[str, ParamValue], tz: ZoneInfo
+) -> Text:
+    """What the reminder says to a person: the rule's label (or the date field's name) and
+    how far the date is, "Оплата рассрочки: через 3 дня (12 марта)"; an event without a label
+    says what happened, "Сделка выиграна 2 месяца назад (12 января)"."""
+    span = span_of(item.offset, item.anchor.astimezone(tz))
+    told = {**values, "when": span}
+    what = rule.label or rule.date.field
+    if what is None and rule.date.event is not None:
+        return key_text(f"{TellKind.DATE_REMINDER.value}.{rule.date.event.value}", told)
+    return key_text(TellKind.DATE_REMINDER, {**told, "what": what or ""})
+
+
 def on_due(
     key: str, deal: DealFacts, rules: ResolvedRules, playbook: Playbook, ctx: Context
 ) -> list[RuleEffect]:
@@ -172,7 +196,8 @@ def on_due(
     rule = item.bound.rule
     if rule.unless_newer_deal and has_newer_deal(deal, deal.created_at or item.anchor):
         return [Remember(key)]  # the client came back on their own
-    values = params(deal, date=item.anchor.astimezone(ZoneInfo(ctx.timezone)).date())
+    tz = ZoneInfo(ctx.timezone)
+    values = params(deal, date=item.anchor.astimezone(tz).date())
     effects: list[RuleEffect] = [Remember(key)]
     if rule.task is not None:
         task = draft(rule.task, playbook, ctx, values)
@@ -187,9 +212,7 @@ def on_due(
         )
     if rule.salesbot is not None:
         effects.append(RunSalesbot(rule.salesbot))
-    told = key_text(
-        TellKind.DATE_REMINDER, {**values, "rule": rule.name, "offset": item.offset.label()}
-    )
+    told = reminder_text(rule, item, values, tz)
     if rule.notify.responsible:
         effects.append(Tell(Person(deal.view.responsible_user_id), TellKind.DATE_REMINDER, told))
     if rule.notify.role is not None:

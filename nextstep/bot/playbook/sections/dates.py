@@ -8,6 +8,7 @@ date changes and each fires once.
 ```yaml
 date_rules:
   - name: payment_reminder
+    label: "Оплата рассрочки"      # what the reminder says (default: the date field's name)
     pipelines: ["Сопровождение"]   # default: the playbook's pipelines
     date: {field: "Дата следующего платежа"}   # or {event: won} (the day the deal was won)
     offsets: [-3d, -1d, 0d]        # signed; months too: 2mo
@@ -18,6 +19,8 @@ date_rules:
     notify: responsible            # responsible | {role: R} | none
     salesbot: 1234                 # optional
 ```
+The person reads "📅 Оплата рассрочки: через 3 дня (12 марта) — сделка «…»": the rule's `label`
+(else the field's name, or "the deal was won …" for an event), never its `name` or offset.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ class NotifyWho(_Section):
 
 class DateRule(_Section):
     name: RuleName
+    label: str | None = Field(default=None, min_length=1, max_length=80)  # what people read
     pipelines: tuple[str, ...] | None = None
     date: Anchor
     offsets: tuple[OffsetValue, ...]

@@ -48,4 +48,10 @@ RULE_KEYS = (
     N_("rules.linked.yours"),
     N_("rules.linked.yours_task"),
     N_("rules.linked.target_note"),
+    N_("rules.linked.budget_fallback"),
+    N_("rules.linked.field_name"),
+    N_("rules.recycle.task_closed"),
+    N_("rules.date.reminder.won"),
+    N_("rules.date.reminder.closed"),
+    N_("rules.date.reminder.created"),
 )
