@@ -36,7 +36,9 @@ def on_deal_assigned(
         return Decision()  # already announced (the sync found what a webhook brought)
     take = rp.playbook.take_into_work
     effects: list[Effect] = []
-    if take.task is not None:
+    # A deal that arrives with its next step (a recycled lost deal's second-try task, a linked
+    # deal's first task) gets the card but no second, generic take task.
+    if take.task is not None and not deal.open_tasks:
         params = base_params(deal)
         effects.append(task_effect(take.task, deal, rp, ctx, TaskPurpose.TAKE, params))
     effects.append(card(deal, rp, CardKind.NEW_DEAL))

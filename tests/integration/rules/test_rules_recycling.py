@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nextstep.bot.config import REPO_ROOT
-from nextstep.crm_client.models import CrmEventType
+from nextstep.crm_client.models import CrmEventType, Task
 from nextstep.sandbox.crm import LOST_STATUS_ID
 from nextstep.sandbox.crm.seed_stories import seed_courses_kommo
 from tests.integration.rules.rules_world import Person, RulesWorld, rules_world
@@ -35,6 +35,22 @@ async def lose(world: RulesWorld, deal_id: int, reason: str) -> set[int]:
         CrmEventType.DEAL_STATUS_CHANGED, deal_id, old_pipeline_id=old[0], old_status_id=old[1]
     )
     return set(world.state.leads) - before
+
+
+STALE_CLOSED = "Закрыта: сделка передана на повторную работу"
+
+
+async def crm_tasks(world: RulesWorld, deal_id: int) -> list[Task]:
+    """The deal's tasks as the CRM's API returns them (over HTTP, not the emulator's memory)."""
+    return [t async for t in world.services.crm.iter_tasks(entity_id=deal_id)]
+
+
+async def open_steps(world: RulesWorld, deal_id: int) -> list[tuple[str, int]]:
+    return [
+        (t.text, t.responsible_user_id)
+        for t in await crm_tasks(world, deal_id)
+        if not t.is_completed
+    ]
 
 
 def fields_of(world: RulesWorld, deal_id: int) -> dict[str, object]:
@@ -137,3 +153,42 @@ async def test_reassign_reopens_the_lost_deal_for_another_manager(
 
         await w.event(CrmEventType.DEAL_UPDATED, deal)  # the CRM's webhook for the change
         await w.message("boris", "Kim, SMM")
+
+
+async def test_a_recycled_copy_leaves_the_new_manager_exactly_one_next_step(
+    db_path: Path,
+) -> None:
+    async with rules_world(db_path, seed_courses_kommo, "courses-kommo", TEAM) as w:
+        deal = await w.new_deal("Ross, SMM", "Sales", "New lead", ANNA, {"Course": "SMM"})
+        assert await open_steps(w, deal) == [("Take the new lead into work", ANNA)]
+        (copy_id,) = await lose(w, deal, "Not now")
+        await w.until(lambda: w.state.open_tasks_of(copy_id), "the second-try task")
+        await w.event(CrmEventType.DEAL_ADDED, copy_id)  # the copy lands on a new stage
+        await w.message("boris", "Second try: Ross, SMM")
+
+        second_try = ("Second try with a short-term refusal: Ross, SMM", BORIS)
+        assert await open_steps(w, copy_id) == [second_try]  # no generic take task beside it
+        # Anna's take task on the lost deal is closed, saying why.
+        stale = await crm_tasks(w, deal)
+        assert [(t.text, t.is_completed, t.result_text) for t in stale] == [
+            ("Take the new lead into work", True, STALE_CLOSED)
+        ]
+
+
+async def test_a_reassigned_deal_keeps_only_the_new_managers_task(
+    db_path: Path, tmp_path: Path
+) -> None:
+    book = reassigning_playbook(tmp_path)
+    async with rules_world(db_path, seed_courses_kommo, book, TEAM) as w:
+        deal = await w.new_deal("Park, SMM", "Sales", "New lead", ANNA, {"Course": "SMM"})
+        assert await open_steps(w, deal) == [("Take the new lead into work", ANNA)]
+        await lose(w, deal, "Not now")
+        await w.until(lambda: w.state.leads[deal].responsible_user_id == BORIS, "Boris")
+        await w.until(lambda: w.state.open_tasks_of(deal), "the second-try task")
+        await w.event(CrmEventType.DEAL_UPDATED, deal)
+        await w.message("boris", "Park, SMM")
+
+        second_try = ("Second try with a short-term refusal: Park, SMM", BORIS)
+        assert await open_steps(w, deal) == [second_try]
+        old = [t for t in await crm_tasks(w, deal) if t.text == "Take the new lead into work"]
+        assert [(t.is_completed, t.result_text) for t in old] == [(True, STALE_CLOSED)]

@@ -175,3 +175,16 @@ def test_nps_presses_that_do_not_apply_are_refused() -> None:
         rejected = run(event, guest(), QR).rejected
         assert rejected is not None
         assert rejected.reason_key is reason
+
+
+def test_recycling_closes_the_lost_deals_stale_tasks() -> None:
+    stale = (OpenTask(501, NOW, text="Take the new lead into work"), OpenTask(502, NOW))
+    deal = replace(lost("Not now"), view=replace(lost("Not now").view, open_tasks=stale))
+    decision = run(StageChanged(CK.pipe("Sales").id, OFFER), deal, RP)
+    closed = decision.of(CompleteTask)
+    assert [c.task_id for c in closed] == [501, 502]
+    assert {c.result_text.key for c in closed} == {"rules.recycle.task_closed"}
+    assert len(decision.of(CreateLinkedDeal)) == 1
+    unlisted = lost("Not interested")
+    not_recycled = replace(unlisted, view=replace(unlisted.view, open_tasks=stale))
+    assert run(StageChanged(CK.pipe("Sales").id, OFFER), not_recycled, RP).of(CompleteTask) == []

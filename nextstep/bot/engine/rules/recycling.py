@@ -3,12 +3,15 @@
 `new_deal`: a copy in the same or a reactivation pipeline for another manager, with a task; the
 lost deal stays lost (the closed-stage guard stays meaningful). `reassign`: the deal itself is
 reopened in place for another manager. Once per deal (`recycle` in its once-only keys).
+
+Either way the lost deal's open tasks (the old manager's take or call task) are completed: they
+are stale, and the new manager must find exactly one next step — the rule's task.
 """
 
 from __future__ import annotations
 
-from nextstep.bot.engine.effects import AddNote, MoveStage
-from nextstep.bot.engine.rules.common import choice, copied, draft, params
+from nextstep.bot.engine.effects import AddNote, CompleteTask, MoveStage
+from nextstep.bot.engine.rules.common import choice, copied, draft, key_text, params
 from nextstep.bot.engine.rules.effects import (
     CreateLinkedDeal,
     CreateRuleTask,
@@ -24,6 +27,7 @@ from nextstep.bot.playbook.sections.bind import BoundRecycle, ResolvedRules
 from nextstep.bot.playbook.sections.recycling import RecycleAction
 
 RECYCLED = "recycle"
+TASK_CLOSED = "rules.recycle.task_closed"
 
 
 def matching(deal: DealFacts, rules: ResolvedRules) -> BoundRecycle | None:
@@ -57,6 +61,8 @@ def on_lost(
     effects: list[RuleEffect] = []
     if rule.note is not None:
         effects.append(AddNote(Text.from_spec(rule.note, values)))
+    closed = key_text(TASK_CLOSED, {})
+    effects += [CompleteTask(task.id, closed) for task in deal.view.open_tasks]
     task = draft(rule.task, rp.playbook, ctx, values) if rule.task is not None else None
     if rule.action is RecycleAction.NEW_DEAL:
         effects.append(

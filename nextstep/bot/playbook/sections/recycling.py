@@ -16,8 +16,10 @@ recycling:
     copy_fields: ["Course"]
     task: {text: "Re-work a short-term refusal: {deal}", due: 1d}
 ```
-`reassign` reopens the lost deal itself in place (stage + new responsible); it conflicts with the
-`closed_stage` guard, so accounts that forbid moves out of lost use `new_deal`.
+Either way the lost deal's open tasks are completed (stale: the new manager gets exactly one next
+step, the rule's `task`). `reassign` reopens the lost deal itself in place (stage + new
+responsible); it conflicts with the `closed_stage` guard, so accounts that forbid moves out of
+lost use `new_deal`.
 """
 
 from __future__ import annotations
