@@ -61,11 +61,22 @@ def on_take(
     if place is not None:
         effects.append(MoveStage(place.pipeline_id, place.status_id))
     effects += _complete_take_task(deal, rp)
-    if take.first_call is not None:
+    step = _own_next_step(deal)
+    if take.first_call is not None and step is None:
         params = base_params(deal)
         effects.append(task_effect(take.first_call, deal, rp, ctx, TaskPurpose.CALL, params))
-    effects += [RefreshCards(), card(deal, rp, CardKind.CALL_TASK)]
+    effects += [RefreshCards(), card(deal, rp, CardKind.CALL_TASK, step)]
     return Decision(tuple(effects))
+
+
+def _own_next_step(deal: DealView) -> int | None:
+    """The earliest open task of a deal that arrived with its next step (no take task of the
+    bot's: a recycled deal's second try, a linked deal's first task). Taking it keeps that
+    step, on the call card, instead of adding the generic first call next to it."""
+    if deal.take_task_id is not None:
+        return None
+    tasks = sorted(deal.open_tasks, key=lambda t: (t.due, t.id))
+    return tasks[0].id if tasks else None
 
 
 def _complete_take_task(deal: DealView, rp: ResolvedPlaybook) -> list[Effect]:

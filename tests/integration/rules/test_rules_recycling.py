@@ -164,10 +164,18 @@ async def test_a_recycled_copy_leaves_the_new_manager_exactly_one_next_step(
         (copy_id,) = await lose(w, deal, "Not now")
         await w.until(lambda: w.state.open_tasks_of(copy_id), "the second-try task")
         await w.event(CrmEventType.DEAL_ADDED, copy_id)  # the copy lands on a new stage
-        await w.message("boris", "Second try: Ross, SMM")
+        card = await w.message("boris", "Second try: Ross, SMM")
 
         second_try = ("Second try with a short-term refusal: Ross, SMM", BORIS)
         assert await open_steps(w, copy_id) == [second_try]  # no generic take task beside it
+        # Taking it into work keeps that step on the call card: no first call beside it.
+        await w.press("boris", card.button_texts[0], card)
+        call = await w.message(
+            "boris", "Second try with a short-term refusal", after=card.message_id
+        )
+        assert any("No answer" in b or "Не дозвонился" in b for b in call.button_texts)
+        await w.drain()
+        assert await open_steps(w, copy_id) == [second_try]
         # Anna's take task on the lost deal is closed, saying why.
         stale = await crm_tasks(w, deal)
         assert [(t.text, t.is_completed, t.result_text) for t in stale] == [

@@ -21,7 +21,7 @@ from nextstep.bot.engine.effects import (
 )
 from nextstep.bot.engine.engine import decide
 from nextstep.bot.engine.events import DealAssigned, DealChangedElsewhere, TakeIntoWork, TaskDue
-from nextstep.bot.engine.state import Context, DealView
+from nextstep.bot.engine.state import Context, DealView, OpenTask
 from nextstep.crm_client.models import Deal, Task
 from tests.unit.engine.engine_world import (
     CALL_TASK,
@@ -179,3 +179,18 @@ def test_context_refuses_naive_time(naive: str) -> None:
     times = {"now": NOW, "next_working_morning": NOW, naive: NOW.replace(tzinfo=None)}
     with pytest.raises(ValueError, match="timezone-aware"):
         Context(now=times["now"], next_working_morning=times["next_working_morning"])
+
+
+def test_taking_a_deal_that_came_with_its_next_step_keeps_that_step() -> None:
+    """A recycled lost deal arrives with its second-try task and no take task: taking it
+    moves the stage and puts that task on the call card, without a second, generic call."""
+    second_try = OpenTask(777, NOW + timedelta(hours=1), text="Повторная попытка продажи")
+    later = OpenTask(778, NOW + timedelta(days=2), text="Отправить программу")
+    deal = new_deal(open_tasks=(later, second_try), take_task_id=None)
+    effects = decide(TakeIntoWork(by_user_id=MANAGER), deal, RP, CTX).effects
+    assert effects == (
+        MarkTaken(),
+        MoveStage(1, SECOND),
+        RefreshCards(),
+        card(CardKind.CALL_TASK, 777),
+    )
