@@ -20,6 +20,7 @@ class OpenTask:
     due: datetime
     task_type_id: int = TaskType.CALL
     text: str = ""
+    responsible_user_id: int | None = None  # whose task (None: not known)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class DealView:
             name=deal.name,
             price=deal.price,
             open_tasks=tuple(
-                OpenTask(t.id, t.complete_till, t.task_type_id, t.text)
+                OpenTask(t.id, t.complete_till, t.task_type_id, t.text, t.responsible_user_id)
                 for t in tasks
                 if not t.is_completed
             ),

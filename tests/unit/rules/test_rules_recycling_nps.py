@@ -188,3 +188,14 @@ def test_recycling_closes_the_lost_deals_stale_tasks() -> None:
     unlisted = lost("Not interested")
     not_recycled = replace(unlisted, view=replace(unlisted.view, open_tasks=stale))
     assert run(StageChanged(CK.pipe("Sales").id, OFFER), not_recycled, RP).of(CompleteTask) == []
+
+
+def test_recycling_leaves_other_peoples_tasks_on_the_lost_deal() -> None:
+    """The lost deal's manager's tasks are stale; an accountant's invoice task on it is not."""
+    base = lost("Not now")
+    owner = base.view.responsible_user_id
+    mine = OpenTask(601, NOW, text="Call the client", responsible_user_id=owner)
+    theirs = OpenTask(602, NOW, text="Send the refund", responsible_user_id=owner + 1)
+    deal = replace(base, view=replace(base.view, open_tasks=(mine, theirs)))
+    closed = run(StageChanged(CK.pipe("Sales").id, OFFER), deal, RP).of(CompleteTask)
+    assert [c.task_id for c in closed] == [601]

@@ -62,7 +62,12 @@ def on_lost(
     if rule.note is not None:
         effects.append(AddNote(Text.from_spec(rule.note, values)))
     closed = key_text(TASK_CLOSED, {})
-    effects += [CompleteTask(task.id, closed) for task in deal.view.open_tasks]
+    owner = deal.view.responsible_user_id  # the manager who lost it; others' tasks stay
+    effects += [
+        CompleteTask(task.id, closed)
+        for task in deal.view.open_tasks
+        if task.responsible_user_id in (None, owner)
+    ]
     task = draft(rule.task, rp.playbook, ctx, values) if rule.task is not None else None
     if rule.action is RecycleAction.NEW_DEAL:
         effects.append(
