@@ -9,11 +9,21 @@ import json
 from sqlalchemy import select
 
 from nextstep.bot.demo.harness import DemoWorld, Person
+from nextstep.bot.demo.story_jobs import sla_sweep
+from nextstep.bot.demo.story_school import new_lead
 from nextstep.bot.services.sla.sweep_run import run_sweep
 from nextstep.bot.storage.models import CrmDeal, CrmTask, DealFlow
 from nextstep.sandbox.crm import Fault
 from nextstep.sandbox.telegram.views import ChatMessage
-from tests.e2e.e2e_world import TAKE, lead_for, maria, outbox_rows, stage, the_open_task
+from tests.e2e.e2e_world import (
+    TAKE,
+    lead_for,
+    maria,
+    outbox_rows,
+    stage,
+    the_open_task,
+    world_for,
+)
 
 TAKE_MYSELF = "🙋 Возьму сам"
 REDISTRIBUTE = "🔀 Перераспределить"
@@ -198,3 +208,37 @@ async def test_a_redistributed_task_the_crm_refuses_stays_and_the_head_can_redis
     assert f"задача осталась у {manager.name}." in shown.body
     assert "responsible_user_id: The user is deactivated." in shown.body
     assert REDISTRIBUTE in shown.button_texts
+
+
+async def test_an_automatic_reassignment_the_crm_refuses_tells_the_head_without_a_retry() -> None:
+    """The online school hands an untaken webinar lead on by itself after 5 minutes; the CRM
+    refuses (the receiver is deactivated there). The deal and its take task stay with Maria,
+    her head is told why, and there is no Retry that would move the deal without its task."""
+    async with world_for("online-school") as world:
+        maria, dmitry, _ = world.by_role("manager")
+        assert maria.head_crm_user_id is not None
+        head = world.by_crm_id(maria.head_crm_user_id)
+        deal = await new_lead(world, maria, "Вебинар", "Вебинар", "Антон Белов")
+        await sla_sweep(world)
+        world.state.faults.append(
+            Fault(
+                status=400,
+                path=f"/api/v4/leads/{deal}",
+                method="PATCH",
+                body=json.dumps(DEACTIVATED),
+            )
+        )
+        await world.advance(6)  # past the webinar window's 5 minutes
+        await sla_sweep(world)
+
+        notice = await world.emu.wait_for_message(
+            head.telegram_id, "CRM не дала автоматически передать сделку"
+        )
+        assert "The user is deactivated." in notice.body
+        assert notice.button_texts == []  # nothing to retry: the next sweep decides again
+        assert world.state.leads[deal].responsible_user_id == maria.crm_user_id
+        take = [t for t in world.state.open_tasks_of(deal) if "Взять в работу" in t.text]
+        assert [t.responsible_user_id for t in take] == [maria.crm_user_id]
+        for person in (maria, dmitry):
+            assert not any("Повторить" in m.button_texts for m in world.bot_messages(person))
+        assert await mirrored_holder(world, deal) == maria.crm_user_id

@@ -249,7 +249,10 @@ class CrmWriteRelay:
             await outbox_store.mark_dead(session, row.id, f"400: {exc}")
             await _drop_followers(session, row, f"400 on outbox row {row.id}")
             recipients: list[Staff] = []
-            if not _pressed_handover(payload):  # else the pressed card says it (on_refused)
+            automatic = _handover(payload) is not None and not _pressed_handover(payload)
+            if automatic:  # the bot's own reassignment: its head hears, and nothing to retry
+                await self._tell_automatic_refused(session, row, messages, now)
+            elif not _pressed_handover(payload):  # else the pressed card says it (on_refused)
                 recipients = await self._owner_or_admins(session, payload)
             for person in recipients:
                 assert person.telegram_id is not None
@@ -276,6 +279,40 @@ class CrmWriteRelay:
         log.warning("outbox row %s refused by the CRM: %s", row.id, exc)
         await self._tell_refused(row, REFUSED, "\n".join(messages))
         if recipients and self.on_notice is not None:
+            self.on_notice()
+
+    async def _tell_automatic_refused(
+        self, session: AsyncSession, row: OutboxItem, messages: list[str], now: datetime
+    ) -> None:
+        """An automatic reassignment the CRM refused: no Retry (it would move the deal without
+        the steps dropped with it); the old holder's head (else the admins) is told that the
+        deal stays where it was; once its deadline passes again the sweep decides anew."""
+        marker = _handover(row.payload) or {}
+        holder = marker.get("from")
+        heads: list[Staff] = []
+        if isinstance(holder, int):
+            head_id = await session.scalar(
+                select(Staff.head_crm_user_id).where(Staff.crm_user_id == holder)
+            )
+            if head_id is not None:
+                heads = list(
+                    await session.scalars(select(Staff).where(Staff.crm_user_id == head_id))
+                )
+        told = [p for p in heads if p.telegram_id is not None and p.is_reachable]
+        for person in told or list(await notices.reachable_admins(session)):
+            assert person.telegram_id is not None
+            params = {
+                "deal_id": str(row.payload.get("deal_id", "?")),
+                "errors": "\n".join(f"• {message}" for message in messages),
+            }
+            await notices.enqueue_message(
+                session,
+                person.telegram_id,
+                self._render(person.locale, texts.CRM_REFUSED_HANDOVER, params),
+                f"crm-refused:{row.id}:{row.attempts}:{person.id}",
+                now,
+            )
+        if self.on_notice is not None:
             self.on_notice()
 
     async def _tell_refused(self, row: OutboxItem, why: str, detail: str) -> None:
