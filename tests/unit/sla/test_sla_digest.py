@@ -108,14 +108,21 @@ def test_pairing_health() -> None:
             StaffMember(41, "manager", None),
             StaffMember(42, "manager", HEAD, reachable=False),
             StaffMember(43, "manager", 77),
+            StaffMember(44, "manager", HEAD),
         ]
     )
-    users = [CrmUserRow(ANNA), CrmUserRow(50), CrmUserRow(51, is_active=False)]
+    users = [
+        CrmUserRow(ANNA),
+        CrmUserRow(50),
+        CrmUserRow(51, is_active=False),
+        CrmUserRow(44, is_active=False),
+    ]
     health = pairing_health(users, staff)
     assert health.unpaired_users == (50,)
     assert health.unreachable_staff == (42,)
     assert health.managers_without_head == (41, 43)
     assert health.heads_not_paired == (77,)
+    assert health.deactivated == (44,)  # paired, but gone from the CRM
     assert not health.healthy
     assert BIG_BOSS not in health.managers_without_head
 

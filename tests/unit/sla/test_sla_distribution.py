@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from nextstep.bot.engine.schedule import Schedule
-from nextstep.bot.engine.sla.distribution import pick_manager, route_new_lead
+from nextstep.bot.engine.sla.distribution import candidates, pick_manager, route_new_lead
+from nextstep.bot.engine.sla.facts import StaffDirectory
 from tests.unit.sla.sla_world import ANNA, BORIS, HEAD, NOW, STAFF, VERA, team
 
 TEAM = STAFF.team(HEAD)
@@ -55,3 +57,16 @@ def test_nobody_on_shift_the_lead_waits_for_the_first_shift_and_the_head_is_told
 
 def test_empty_team_picks_nobody() -> None:
     assert pick_manager((), {}, {}, {}, 3, NOW) == (None, 3)
+
+
+def test_a_manager_deactivated_in_the_crm_gets_no_leads_and_is_no_reassign_option() -> None:
+    """The CRM refuses a deal for a deactivated user: Boris left the company, his Telegram
+    is still paired. Leads and reassign buttons skip him."""
+    members = [replace(m, active=False) if m.crm_user_id == BORIS else m for m in STAFF]
+    staff = StaffDirectory.of(members, STAFF.default_calendar)
+    cursor, got = 0, []
+    for _ in range(4):
+        who, cursor = pick_manager(staff.team(HEAD), {}, {}, {}, cursor, NOW)
+        got.append(who)
+    assert got == [ANNA, VERA, ANNA, VERA]
+    assert candidates(ANNA, staff, {}, NOW) == (VERA,)

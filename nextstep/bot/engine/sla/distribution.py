@@ -46,8 +46,9 @@ def pick_manager(
     *,
     default_calendar: ShiftCalendar | None = None,
 ) -> tuple[int | None, int]:
-    """The next manager in the weighted round robin who is on shift and under their cap, and
-    the cursor to keep; (None, cursor unchanged) when nobody is."""
+    """The next manager in the weighted round robin who is on shift, under their cap and
+    active in the CRM (it refuses deals for a deactivated user), and the cursor to keep;
+    (None, cursor unchanged) when nobody is."""
     members = tuple(sorted((m.crm_user_id, max(1, weights.get(m.crm_user_id, 1))) for m in team))
     if not members:
         return None, rr_cursor
@@ -57,7 +58,7 @@ def pick_manager(
         position = (rr_cursor + offset) % len(order)
         who = order[position]
         cap = caps.get(who)
-        if cap is not None and loads.get(who, 0) >= cap:
+        if (cap is not None and loads.get(who, 0) >= cap) or not by_id[who].active:
             continue
         if on_shift(by_id[who], now, default_calendar):
             return who, (position + 1) % len(order)
@@ -107,12 +108,14 @@ def candidates(
     limit: int | None = None,
     on_shift_now: Mapping[int, bool] | None = None,
 ) -> tuple[int, ...]:
-    """The owner's on-shift teammates (not the owner), least loaded first, then by id."""
+    """The owner's on-shift teammates (not the owner, none deactivated in the CRM), least
+    loaded first, then by id."""
     team = staff.team(staff.head_of(owner))
     ready = [
         m.crm_user_id
         for m in team
         if m.crm_user_id != owner
+        and m.active
         and (
             on_shift_now[m.crm_user_id]
             if on_shift_now is not None and m.crm_user_id in on_shift_now

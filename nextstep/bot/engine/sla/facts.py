@@ -89,6 +89,7 @@ class StaffMember:
     reachable: bool = True  # the bot can write to them
     paired: bool = True  # a Telegram chat is paired with this CRM user
     name: str = ""
+    active: bool = True  # the CRM user is active (a deactivated one is given no deals)
 
     @property
     def can_be_told(self) -> bool:

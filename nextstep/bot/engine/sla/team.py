@@ -47,6 +47,7 @@ class PairingHealth:
     unreachable_staff: tuple[int, ...]  # paired, but the bot cannot write to them
     managers_without_head: tuple[int, ...]  # their team has no head to escalate to
     heads_not_paired: tuple[int, ...]  # named as a head, but not paired
+    deactivated: tuple[int, ...] = ()  # paired, but their CRM user is deactivated
 
     @property
     def healthy(self) -> bool:
@@ -55,6 +56,7 @@ class PairingHealth:
             or self.unreachable_staff
             or self.managers_without_head
             or self.heads_not_paired
+            or self.deactivated
         )
 
 
@@ -73,4 +75,8 @@ def pairing_health(crm_users: Sequence[CrmUserRow], staff: StaffDirectory) -> Pa
     heads_not_paired = tuple(
         sorted(h for h in heads if (member := staff.get(h)) is None or not member.paired)
     )
-    return PairingHealth(unpaired, unreachable, headless, heads_not_paired)
+    inactive = {u.id for u in crm_users if not u.is_active}
+    deactivated = tuple(
+        sorted(m.crm_user_id for m in staff if m.paired and m.crm_user_id in inactive)
+    )
+    return PairingHealth(unpaired, unreachable, headless, heads_not_paired, deactivated)

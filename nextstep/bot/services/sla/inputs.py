@@ -82,7 +82,9 @@ async def load_directory(session: AsyncSession, rp: ResolvedPlaybook) -> Directo
     specs: Mapping[int, dict[str, Any]] = {
         r.staff_id: r.spec for r in (await session.scalars(select(Schedule))).all()
     }
-    names = {u.id: u.name for u in (await session.scalars(select(CrmUser))).all()}
+    users = (await session.scalars(select(CrmUser))).all()
+    names = {u.id: u.name for u in users}
+    active = {u.id: u.is_active for u in users}
     members: list[StaffMember] = []
     people: dict[int, StaffInfo] = {}
     for row in (await session.scalars(select(Staff).order_by(Staff.id))).all():
@@ -99,6 +101,7 @@ async def load_directory(session: AsyncSession, rp: ResolvedPlaybook) -> Directo
                 reachable=row.is_reachable,
                 paired=row.telegram_id is not None,
                 name=row.name,
+                active=active.get(row.crm_user_id, True),
             )
         )
         people[row.crm_user_id] = StaffInfo.of(row)

@@ -104,6 +104,7 @@ REPORT_KEYS = (
     N_("sla.health.unreachable"),
     N_("sla.health.headless"),
     N_("sla.health.heads_not_paired"),
+    N_("sla.health.deactivated"),
     N_("sla.health.not_allowed"),
     N_("sla.schedule.show"),
     N_("sla.schedule.default"),

@@ -259,6 +259,7 @@ async def health_text(services: Services, reader: StaffInfo) -> str:
         ("sla.health.unreachable", found.unreachable_staff),
         ("sla.health.headless", found.managers_without_head),
         ("sla.health.heads_not_paired", found.heads_not_paired),
+        ("sla.health.deactivated", found.deactivated),
     ):
         if ids:
             lines.append(t(key, names=names(ids)))
