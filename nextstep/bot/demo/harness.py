@@ -594,7 +594,6 @@ async def open_world(
                 telegram_api_url=emu.base_url,
                 telegram_webhook_url=None,
                 database_url=f"sqlite+aiosqlite:///{db_dir / 'nextstep.db'}",
-                redis_url=None,
                 crm_kind="amocrm",
                 amocrm_base_url=sb.base_url,
                 amocrm_long_lived_token=SecretStr(sb.token),
@@ -606,7 +605,8 @@ async def open_world(
                 default_locale="ru",
                 timezone="Europe/Moscow",
                 telegram_chat_interval=chat_interval,
-                **(settings_overrides or {}),
+                # in memory unless a test asks for Redis (never the machine's REDIS_URL)
+                **{"redis_url": None, **(settings_overrides or {})},
             )
             world = DemoWorld(
                 sb=sb, info=info, emu=emu, settings=settings, clock=clock, out=out, wait=wait
