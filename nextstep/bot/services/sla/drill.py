@@ -13,16 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-
 from nextstep.bot.engine.sla.digest import ProblemDeal, TeamFigures
 from nextstep.bot.engine.sla.distribution import candidates
 from nextstep.bot.engine.sla.team import team_now as figures_now
 from nextstep.bot.i18n import Texts
 from nextstep.bot.services.cards import ButtonSpec, CardView
 from nextstep.bot.services.deps import Services
-from nextstep.bot.services.executor import Executor
-from nextstep.bot.services.outbound import one_off_key
+from nextstep.bot.services.outbound import Outbound, one_off_key
 from nextstep.bot.services.presses import Press
 from nextstep.bot.services.sla import render
 from nextstep.bot.services.sla.inputs import (
@@ -30,6 +27,7 @@ from nextstep.bot.services.sla.inputs import (
     Directory,
     load_deals,
     load_directory,
+    load_open_deal_counts,
     load_outcomes,
     load_tasks,
     sla_config,
@@ -158,28 +156,24 @@ def deal_buttons(
     return tuple(rows)
 
 
-async def _loads(executor: Executor) -> dict[int, int]:
-    rows = await executor.repos.session.execute(
-        select(CrmDeal.responsible_user_id, func.count(CrmDeal.id))
-        .where(CrmDeal.closed_at.is_(None), CrmDeal.is_deleted.is_(False))
-        .group_by(CrmDeal.responsible_user_id)
-    )
-    return {who: count for who, count in rows.all() if who is not None}
-
-
-async def _send(services: Services, person: StaffInfo, view: CardView, key: str) -> None:
-    if person.telegram_id is None:
+async def send_sla_card(
+    services: Services, person: StaffInfo, view: CardView, key: str, chat_id: int | None = None
+) -> None:
+    """A head's card (/team, a manager's deals, a deal's actions) in its own transaction, in
+    `chat_id` (default: the person's chat); its buttons are the SLA presses."""
+    chat = chat_id if chat_id is not None else person.telegram_id
+    if chat is None:
         return
     async with services.db.transaction() as session:
-        ex = Executor(services, session, services.now())
-        await ex.out.send_card(
-            chat_id=person.telegram_id,
+        out = Outbound(session, services.now())
+        await out.send_card(
+            chat_id=chat,
             owner_staff_id=person.id,
             kind=CARD_KIND,
             view=view,
             dedup_key=one_off_key(key),
         )
-    services.woke(ex.out.kinds)
+    services.woke(out.kinds)
 
 
 def _head_of(press: Press, presser: StaffInfo) -> int:
@@ -193,7 +187,7 @@ async def on_member(services: Services, presser: StaffInfo, press: Press) -> Non
         return
     team = await team_now(services, _head_of(press, presser))
     view = member_view(team, manager, services.texts_for(presser))
-    await _send(services, presser, view, f"sla:member:{manager}")
+    await send_sla_card(services, presser, view, f"sla:member:{manager}")
 
 
 async def on_deal(services: Services, presser: StaffInfo, press: Press) -> None:
@@ -205,7 +199,6 @@ async def on_deal(services: Services, presser: StaffInfo, press: Press) -> None:
     team = await team_now(services, _head_of(press, presser))
     problems = by_deal(team.figures.problems).get(deal_id, [])
     async with services.db.transaction() as session:
-        ex = Executor(services, session, services.now())
         row = await session.get(CrmDeal, deal_id)
         name = (row.name if row else "") or f"#{deal_id}"
         if row is None or row.closed_at is not None or not problems:
@@ -213,7 +206,11 @@ async def on_deal(services: Services, presser: StaffInfo, press: Press) -> None:
         else:
             owner = row.responsible_user_id
             reassign = candidates(
-                owner or 0, team.directory.staff, await _loads(ex), ex.now, limit=REASSIGN_TO
+                owner or 0,
+                team.directory.staff,
+                await load_open_deal_counts(session),
+                services.now(),
+                limit=REASSIGN_TO,
             )
             text = t(
                 "sla.deal.card",
@@ -224,7 +221,7 @@ async def on_deal(services: Services, presser: StaffInfo, press: Press) -> None:
             )
             buttons = deal_buttons(deal_id, name, reassign, team.directory, t, services)
             view = CardView(text, buttons)
-    await _send(services, presser, view, f"sla:deal:{deal_id}")
+    await send_sla_card(services, presser, view, f"sla:deal:{deal_id}")
 
 
 HANDLERS = {MEMBER_ACTION: on_member, DEAL_ACTION: on_deal}

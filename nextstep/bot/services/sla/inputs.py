@@ -124,6 +124,17 @@ async def set_assigned(repos: Repositories, deal_id: int, at: datetime) -> None:
     await repos.sync_state.set(f"{ASSIGNED_PREFIX}{deal_id}", at.isoformat(), at)
 
 
+async def load_open_deal_counts(session: AsyncSession) -> dict[int, int]:
+    """Open deals per responsible user: the load that reassign options and redistribution
+    go by (least loaded first)."""
+    rows = await session.execute(
+        select(CrmDeal.responsible_user_id, func.count(CrmDeal.id))
+        .where(CrmDeal.closed_at.is_(None), CrmDeal.is_deleted.is_(False))
+        .group_by(CrmDeal.responsible_user_id)
+    )
+    return dict(rows.all())
+
+
 async def load_outcomes(session: AsyncSession) -> list[OutcomeRow]:
     """Each deal's last call outcome and who took it: the digest's and /team's "outcomes"."""
     rows = (

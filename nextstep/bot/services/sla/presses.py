@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from nextstep.bot.engine.common import base_params, task_effect
 from nextstep.bot.engine.effects import Decision, RefreshCards, TaskPurpose
@@ -31,7 +31,13 @@ from nextstep.bot.services.presses import Press, release
 from nextstep.bot.services.sla import drill, render
 from nextstep.bot.services.sla.apply import Applier, store
 from nextstep.bot.services.sla.handoff import move_task, project_deal, reassign_deal
-from nextstep.bot.services.sla.inputs import CARD_KIND, Directory, load_directory, state_of
+from nextstep.bot.services.sla.inputs import (
+    CARD_KIND,
+    Directory,
+    load_directory,
+    load_open_deal_counts,
+    state_of,
+)
 from nextstep.bot.services.sla.keys import STALE_KEY
 from nextstep.bot.services.staff import StaffInfo
 from nextstep.bot.storage.models import Card, CrmDeal, CrmTask
@@ -278,15 +284,7 @@ async def on_redistribute(services: Services, presser: StaffInfo, press: Press) 
             for r in rows
             if r.entity_id is not None
         ]
-        loads = dict(
-            (
-                await session.execute(
-                    select(CrmDeal.responsible_user_id, func.count(CrmDeal.id))
-                    .where(CrmDeal.closed_at.is_(None), CrmDeal.is_deleted.is_(False))
-                    .group_by(CrmDeal.responsible_user_id)
-                )
-            ).all()
-        )
+        loads = await load_open_deal_counts(session)
         moves = redistribute(tasks, owner, ctx.directory.staff, loads, now)
         t = services.texts_for(presser)
         if not moves:

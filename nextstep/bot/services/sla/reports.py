@@ -21,7 +21,6 @@ from nextstep.bot.services.deps import Services
 from nextstep.bot.services.outbound import Outbound, one_off_key
 from nextstep.bot.services.sla import drill
 from nextstep.bot.services.sla.inputs import (
-    CARD_KIND,
     Directory,
     load_deals,
     load_directory,
@@ -207,16 +206,7 @@ async def team_card(services: Services, head: StaffInfo) -> CardView:
 
 async def send_team(services: Services, head: StaffInfo, chat_id: int) -> None:
     view = await team_card(services, head)
-    async with services.db.transaction() as session:
-        out = Outbound(session, services.now())
-        await out.send_card(
-            chat_id=chat_id,
-            owner_staff_id=head.id,
-            kind=CARD_KIND,
-            view=view,
-            dedup_key=one_off_key(f"sla:team:{head.id}"),
-        )
-    services.woke(out.kinds)
+    await drill.send_sla_card(services, head, view, f"sla:team:{head.id}", chat_id)
 
 
 # --- /health -------------------------------------------------------------------------------------
